@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/**
+ * The `corral` command. Each subcommand lives in its own file; this one only
+ * dispatches and turns errors into exit codes: 0 ok, 1 runtime failure,
+ * 2 usage or config error.
+ */
+import { CorralError } from "../errors.js";
+import { VERSION } from "../version.js";
+
+const USAGE = `corral ${VERSION} — run a Node.js server on every CPU core
+
+Usage:
+  corral start <entry> [options] [-- <node args> <app args>]   run an app (see corral start --help)
+  corral status [NAME] [--json]      list supervisors, or one supervisor's workers
+  corral reload NAME                 rolling zero-downtime reload
+  corral scale NAME N                change the number of workers
+  corral stop NAME                   drain and stop
+  corral top [NAME]                  live terminal view
+  corral systemd NAME [start args]   print a systemd unit file
+
+Exit codes: 0 ok, 1 runtime failure, 2 usage or config error.
+`;
+
+type Command = (argv: string[]) => Promise<number | void>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  start: async () => (await import("./start.js")).start,
+  status: async () => (await import("./control-commands.js")).status,
+  reload: async () => (await import("./control-commands.js")).reload,
+  scale: async () => (await import("./control-commands.js")).scale,
+  stop: async () => (await import("./control-commands.js")).stop,
+  top: async () => (await import("./top.js")).top,
+  systemd: async () => (await import("./systemd.js")).systemd,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
+    process.stdout.write(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "-v" || name === "--version") {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`corral: unknown command "${name}"; expected one of: ${Object.keys(COMMANDS).join(", ")}\n`);
+    return 2;
+  }
+  const command = await load();
+  return (await command(rest)) ?? 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof CorralError) {
+      process.stderr.write(`corral: ${error.message}\n`);
+      process.exitCode = error.exitCode;
+    } else {
+      process.stderr.write(`corral: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

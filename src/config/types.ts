@@ -1,0 +1,85 @@
+/**
+ * Option types. `CorralOptions` is what users write (CLI flags, config file,
+ * `new Corral(...)`, CORRAL_* env) — strings like "10s" and "512M" allowed.
+ * `ResolvedOptions` is what the core sees: validated once at the edge, numbers
+ * in milliseconds and bytes, frozen.
+ */
+export type BalanceStrategy = "round-robin" | "least-connections" | "ip-hash" | "os";
+export const BALANCE_STRATEGIES: readonly BalanceStrategy[] = ["round-robin", "least-connections", "ip-hash", "os"];
+
+export type LogFormat = "prefix" | "raw" | "json";
+export const LOG_FORMATS: readonly LogFormat[] = ["prefix", "raw", "json"];
+
+export interface CorralOptions {
+  /** The app's entry file (JS, ESM, CJS or TypeScript). */
+  entry: string;
+  /** Worker count: a positive integer, "max" (all usable CPUs) or -1 (one less). Default: usable CPUs. */
+  workers?: number | string;
+  balance?: BalanceStrategy;
+  /** Supervisor name: control socket name and metrics label. Default: the entry's base name. */
+  name?: string;
+  /** Admin HTTP server: "[HOST:]PORT" or a port number. Off by default. */
+  admin?: string | number;
+  adminToken?: string;
+  waitReady?: boolean;
+  listenTimeout?: number | string;
+  killTimeout?: number | string;
+  hangTimeout?: number | string;
+  maxMemory?: number | string;
+  maxRestarts?: number;
+  minUptime?: number | string;
+  reloadParallel?: number;
+  user?: string;
+  group?: string;
+  watch?: boolean;
+  /** Extra arguments for node in each worker (before the entry). */
+  nodeArgs?: string[];
+  /** Arguments for the app (after the entry: process.argv.slice(2)). */
+  args?: string[];
+  /** Extra environment for the workers. */
+  env?: Record<string, string>;
+  /** Working directory of the workers. Default: the current directory. */
+  cwd?: string;
+  logFormat?: LogFormat;
+  /** Most connections held in the primary while no worker can take them. */
+  maxQueue?: number;
+  /** How long a connection may wait in the primary for a worker before it is closed. */
+  queueTimeout?: number | string;
+  /** Interval between worker heartbeats. */
+  heartbeatInterval?: number | string;
+}
+
+export interface AdminAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface ResolvedOptions {
+  /** Absolute path of the entry. */
+  readonly entry: string;
+  readonly workers: number;
+  readonly balance: BalanceStrategy;
+  readonly name: string;
+  readonly admin: AdminAddress | null;
+  readonly adminToken: string | null;
+  readonly waitReady: boolean;
+  readonly listenTimeoutMs: number;
+  readonly killTimeoutMs: number;
+  readonly hangTimeoutMs: number;
+  /** 0 = no limit. */
+  readonly maxMemoryBytes: number;
+  readonly maxRestarts: number;
+  readonly minUptimeMs: number;
+  readonly reloadParallel: number;
+  readonly user: string | null;
+  readonly group: string | null;
+  readonly watch: boolean;
+  readonly nodeArgs: readonly string[];
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+  readonly logFormat: LogFormat;
+  readonly maxQueue: number;
+  readonly queueTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+}

@@ -1,0 +1,520 @@
+/**
+ * The supervisor: forks one node:cluster worker per slot, keeps each slot
+ * filled (restart with backoff, give up on a crash loop), and drives the
+ * rolling reload, scaling and graceful shutdown. Listening sockets live in
+ * `Acceptors`; one worker's record and state machine in `ManagedWorker`.
+ *
+ * Slots: a slot is a place for one worker, numbered 1..N, that outlives the
+ * processes in it. Its id is the worker id users see (`worker.id`, logs,
+ * metrics) and what ip-hash hashes on, so a replacement inherits its clients.
+ */
+import cluster from "node:cluster";
+import { EventEmitter } from "node:events";
+import { basename } from "node:path";
+import { resolveOptions } from "../config/resolve.js";
+import type { CorralOptions, ResolvedOptions } from "../config/types.js";
+import { CorralError, badOption } from "../errors.js";
+import { CMD, parseWorkerMessage, type WorkerMessage } from "../protocol.js";
+import type { CorralEventName, CorralEvents, SlotState, SupervisorSnapshot, WorkerSnapshot } from "../status.js";
+import { VERSION } from "../version.js";
+import { Acceptors } from "./acceptors.js";
+import { workerExecArgv } from "./launch.js";
+import { ManagedWorker } from "./managed-worker.js";
+import { Output } from "./output.js";
+import { decideRestart } from "./restart-policy.js";
+
+interface Slot {
+  readonly id: number;
+  state: SlotState;
+  /** The slot's current worker; a worker being replaced or drained is no longer here. */
+  worker: ManagedWorker | null;
+  restarts: number;
+  /** Consecutive crashes before --min-uptime. */
+  streak: number;
+  timer: NodeJS.Timeout | null;
+  lastStderr: string[];
+}
+
+type Lifecycle = "idle" | "starting" | "running" | "stopping" | "stopped";
+
+let clusterInUse = false;
+
+export class Corral extends EventEmitter {
+  readonly options: ResolvedOptions;
+  private readonly slots = new Map<number, Slot>();
+  /** Every live worker process, including ones draining or starting as replacements. */
+  private readonly workers = new Set<ManagedWorker>();
+  private readonly acceptors: Acceptors;
+  private readonly output: Output;
+  private lifecycle: Lifecycle = "idle";
+  private readonly startedAt = Date.now();
+  private reloads = 0;
+  private busy: Promise<unknown> | null = null;
+  private stopping: Promise<void> | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
+
+  constructor(options: CorralOptions | ResolvedOptions) {
+    super();
+    this.options = "listenTimeoutMs" in options ? options : resolveOptions(options);
+    if (this.options.balance === "os") {
+      throw badOption("--balance", "os", "round-robin, least-connections or ip-hash (os is not available yet)");
+    }
+    this.acceptors = new Acceptors(this.options.balance, this.options);
+    this.output = new Output(this.options.logFormat, this.options.name);
+  }
+
+  // ---- public API -----------------------------------------------------------
+
+  /** Forks the workers; resolves when every slot has a ready worker (or gave up, if some did). */
+  async start(): Promise<void> {
+    if (this.lifecycle !== "idle") throw new CorralError("CORRAL_ERR_BUSY", "corral was already started");
+    if (clusterInUse) throw new CorralError("CORRAL_ERR_BUSY", "one Corral per process: node:cluster has a single primary");
+    clusterInUse = true;
+    this.lifecycle = "starting";
+    const o = this.options;
+    cluster.setupPrimary({
+      exec: o.entry,
+      args: [...o.args],
+      execArgv: workerExecArgv(o.entry, o.nodeArgs),
+      cwd: o.cwd,
+      silent: true,
+      serialization: "json",
+    });
+    this.log("info", `starting ${o.workers} worker${o.workers === 1 ? "" : "s"} of ${basename(o.entry)} (${o.balance})`);
+    for (let id = 1; id <= o.workers; id++) this.addSlot(id);
+    const tick = Math.max(50, Math.min(1000, Math.floor(o.hangTimeoutMs / 4)));
+    this.watchdog = setInterval(() => this.checkHealth(), tick);
+    this.watchdog.unref();
+    await this.untilSettled([...this.slots.values()]);
+    if (this.lifecycle === "starting") this.lifecycle = "running";
+  }
+
+  /** Rolling reload: each slot gets a new, ready worker before its old one drains. */
+  async reload(): Promise<{ ms: number }> {
+    return this.exclusive("reload", async () => {
+      const began = Date.now();
+      const slots = this.activeSlots();
+      this.emitEvent("reload-start", { workers: slots.length });
+      this.log("info", `reloading ${slots.length} worker${slots.length === 1 ? "" : "s"}, ${this.options.reloadParallel} at a time`);
+      try {
+        for (let i = 0; i < slots.length; i += this.options.reloadParallel) {
+          await Promise.all(slots.slice(i, i + this.options.reloadParallel).map((slot) => this.replace(slot)));
+        }
+      } catch (error) {
+        const reason = (error as Error).message;
+        this.emitEvent("reload-failed", { reason });
+        this.log("error", `reload failed, the running workers keep serving: ${reason}`);
+        throw error;
+      }
+      this.reloads++;
+      const ms = Date.now() - began;
+      this.emitEvent("reload-done", { ms });
+      this.log("info", `reload done in ${ms} ms`);
+      return { ms };
+    });
+  }
+
+  /** Adds ready workers or drains surplus ones (the highest slot ids first). */
+  async scale(count: number): Promise<void> {
+    if (!Number.isSafeInteger(count) || count < 1 || count > 1024) throw badOption("workers", count, "an integer from 1 to 1024");
+    return this.exclusive("scale", async () => {
+      const slots = this.activeSlots();
+      const from = slots.length;
+      if (count > from) {
+        let next = Math.max(0, ...this.slots.keys()) + 1;
+        const added: Slot[] = [];
+        for (let i = from; i < count; i++) added.push(this.addSlot(next++));
+        await this.untilSettled(added);
+      } else {
+        const surplus = slots.slice(count);
+        await Promise.all(surplus.map((slot) => this.retire(slot)));
+      }
+      this.emitEvent("scale", { from, to: count });
+      this.log("info", `scaled from ${from} to ${count} worker${count === 1 ? "" : "s"}`);
+    });
+  }
+
+  /** Graceful shutdown: stop accepting, drain every worker within --kill-timeout. */
+  stop(reason = "stop"): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.stopping = (async () => {
+      this.lifecycle = "stopping";
+      this.emitEvent("shutdown", { reason });
+      this.log("info", `shutting down (${reason}): draining ${this.workers.size} worker${this.workers.size === 1 ? "" : "s"}`);
+      for (const slot of this.slots.values()) this.clearSlotTimer(slot);
+      this.acceptors.closeAll();
+      await Promise.all([...this.workers].map((worker) => this.drain(worker)));
+      if (this.watchdog) clearInterval(this.watchdog);
+      this.lifecycle = "stopped";
+      clusterInUse = false;
+      this.log("info", "stopped");
+    })();
+    return this.stopping;
+  }
+
+  /** SIGKILLs every worker at once (a second Ctrl-C). */
+  forceStop(): void {
+    for (const worker of this.workers) {
+      worker.expectedExit = true;
+      worker.kill("SIGKILL");
+    }
+  }
+
+  get shuttingDown(): boolean {
+    return this.lifecycle === "stopping" || this.lifecycle === "stopped";
+  }
+
+  snapshot(): SupervisorSnapshot {
+    const now = Date.now();
+    const workers: WorkerSnapshot[] = [];
+    for (const worker of this.workers) {
+      const slot = this.slots.get(worker.slotId);
+      workers.push({
+        id: worker.slotId,
+        clusterId: worker.worker.id,
+        pid: worker.pid,
+        state: worker.state,
+        slotState: slot?.worker === worker ? slot.state : "retired",
+        uptimeMs: now - worker.forkedAt,
+        restarts: slot?.restarts ?? 0,
+        stats: worker.stats,
+        handoffs: worker.handoffs,
+      });
+    }
+    for (const slot of this.slots.values()) {
+      if (slot.worker === null) {
+        workers.push({ id: slot.id, clusterId: 0, pid: 0, state: "stopped", slotState: slot.state, uptimeMs: 0, restarts: slot.restarts, stats: null, handoffs: 0 });
+      }
+    }
+    workers.sort((a, b) => a.id - b.id || a.clusterId - b.clusterId);
+    const cpu = process.cpuUsage();
+    return {
+      name: this.options.name,
+      pid: process.pid,
+      version: VERSION,
+      node: process.versions.node,
+      entry: this.options.entry,
+      balance: this.options.balance,
+      startedAt: this.startedAt,
+      uptimeMs: now - this.startedAt,
+      shuttingDown: this.shuttingDown,
+      workersDesired: this.activeSlots().length,
+      workersReady: this.readyCount(),
+      reloads: this.reloads,
+      handoffs: this.acceptors.handoffs,
+      queued: this.acceptors.queued,
+      queueDropped: this.acceptors.dropped,
+      listening: this.acceptors.listening,
+      admin: null,
+      primaryRss: process.memoryUsage.rss(),
+      primaryCpuSeconds: (cpu.user + cpu.system) / 1e6,
+      workers,
+    };
+  }
+
+  /** Ready workers that are some slot's current worker. */
+  readyCount(): number {
+    let ready = 0;
+    for (const slot of this.slots.values()) if (slot.worker?.state === "ready") ready++;
+    return ready;
+  }
+
+  /** Live workers (for metrics requests and the like). */
+  liveWorkers(): readonly ManagedWorker[] {
+    return [...this.workers];
+  }
+
+  override on<E extends CorralEventName>(event: E, listener: (payload: CorralEvents[E]) => void): this;
+  override on(event: string | symbol, listener: (...args: any[]) => void): this;
+  override on(event: string | symbol, listener: (...args: any[]) => void): this {
+    return super.on(event, listener);
+  }
+
+  // ---- slots and workers ----------------------------------------------------
+
+  private addSlot(id: number): Slot {
+    const slot: Slot = { id, state: "running", worker: null, restarts: 0, streak: 0, timer: null, lastStderr: [] };
+    this.slots.set(id, slot);
+    slot.worker = this.fork(slot);
+    return slot;
+  }
+
+  private activeSlots(): Slot[] {
+    return [...this.slots.values()].filter((s) => s.state !== "retired").sort((a, b) => a.id - b.id);
+  }
+
+  private fork(slot: Slot): ManagedWorker {
+    const o = this.options;
+    const worker = new ManagedWorker(
+      slot.id,
+      cluster.fork({
+        ...o.env,
+        CORRAL_WORKER_ID: String(slot.id),
+        CORRAL_NAME: o.name,
+        CORRAL_WAIT_READY: o.waitReady ? "1" : "0",
+        CORRAL_HEARTBEAT_MS: String(o.heartbeatIntervalMs),
+        CORRAL_BALANCE: o.balance,
+      }),
+    );
+    this.workers.add(worker);
+    const child = worker.worker.process;
+    const ids = { id: slot.id, pid: worker.pid };
+    // A hand-off racing a worker's death fails on send; the exit handler re-distributes it.
+    child.on("error", () => {});
+    if (child.stdout) this.output.pipe(child.stdout, "stdout", ids);
+    if (child.stderr) this.output.pipe(child.stderr, "stderr", ids, (line) => worker.rememberStderr(line));
+    child.on("internalMessage", (message: unknown) => this.onWorkerMessage(worker, message));
+    // PM2-style apps signal readiness with process.send("ready").
+    worker.worker.on("message", (message: unknown) => {
+      if (message === "ready" && o.waitReady) this.markReady(worker);
+    });
+    worker.worker.on("disconnect", () => this.acceptors.detach(worker));
+    worker.worker.on("exit", (code: number | null, signal: string | null) => this.onExit(worker, code, signal));
+    worker.after(o.listenTimeoutMs, () => {
+      if (worker.state !== "starting") return;
+      worker.killReason = `did not become ready within ${o.listenTimeoutMs} ms` +
+        (o.waitReady ? " (--wait-ready: the app must call worker.ready() or process.send(\"ready\"))" : " (no server listening)");
+      worker.kill("SIGKILL");
+    });
+    this.emitEvent("worker-fork", { id: slot.id, pid: worker.pid });
+    return worker;
+  }
+
+  private onWorkerMessage(worker: ManagedWorker, raw: unknown): void {
+    let message: WorkerMessage | null;
+    try {
+      message = parseWorkerMessage(raw);
+    } catch {
+      message = null;
+    }
+    if (message === null) return; // not ours, or malformed: a worker cannot crash the primary
+    try {
+      this.handleWorkerMessage(worker, message);
+    } catch (error) {
+      this.log("error", `ignored a message from worker ${worker.slotId} that failed: ${(error as Error).message}`);
+    }
+  }
+
+  private handleWorkerMessage(worker: ManagedWorker, message: WorkerMessage): void {
+    switch (message.act) {
+      case "ack":
+        this.acceptors.acknowledge(worker, message.seq, message.accepted, message.connections);
+        break;
+      case "load":
+        worker.connections = message.connections;
+        break;
+      case "listen":
+        void this.acceptors.listen(worker, message).then((reply) => {
+          worker.send(reply);
+          if (reply.error) this.log("warn", `worker ${worker.slotId} could not listen on ${message.address ?? "*"}:${message.port}: ${reply.error}`);
+        });
+        break;
+      case "close":
+        this.acceptors.close(worker, message.key);
+        break;
+      case "ready":
+        this.markReady(worker);
+        break;
+      case "heartbeat":
+        worker.lastHeartbeatAt = Date.now();
+        worker.stats = message.stats;
+        this.checkMemory(worker);
+        break;
+      case "metrics":
+        this.emit("worker-metrics", { worker, seq: message.seq, metrics: message.metrics });
+        break;
+    }
+  }
+
+  private markReady(worker: ManagedWorker): void {
+    if (!worker.setState("ready")) return;
+    this.acceptors.refresh(worker);
+    const startMs = worker.readyAt - worker.forkedAt;
+    this.emitEvent("worker-ready", { id: worker.slotId, pid: worker.pid, startMs });
+    this.log("info", `worker ${worker.slotId} (pid ${worker.pid}) ready in ${startMs} ms`);
+  }
+
+  private onExit(worker: ManagedWorker, code: number | null, signal: string | null): void {
+    const uptimeMs = Date.now() - worker.forkedAt;
+    const wasStarting = worker.state === "starting";
+    worker.setState("stopped");
+    this.workers.delete(worker);
+    this.acceptors.detach(worker);
+    const how = signal ? `signal ${signal}` : `code ${code}`;
+    if (wasStarting) {
+      const why = worker.killReason ?? `exited with ${how} before it was ready`;
+      const tail = worker.stderrTail.slice(-10).join("\n");
+      worker.failReady(new CorralError("CORRAL_ERR_NOT_READY", `worker ${worker.slotId} (pid ${worker.pid}) ${why}${tail ? `:\n${tail}` : ""}`));
+    }
+    const expected = worker.expectedExit;
+    this.emitEvent("worker-exit", { id: worker.slotId, pid: worker.pid, code, signal, expected });
+    if (!expected) this.log("warn", `worker ${worker.slotId} (pid ${worker.pid}) ${worker.killReason ?? `exited with ${how}`} after ${uptimeMs} ms`);
+
+    const slot = this.slots.get(worker.slotId);
+    if (!slot || slot.worker !== worker) return; // a replaced or drained worker: nothing to refill
+    slot.worker = null;
+    if (slot.state === "retired") {
+      this.slots.delete(slot.id);
+      return;
+    }
+    if (this.shuttingDown) return;
+    slot.lastStderr = worker.stderrTail.slice();
+    const decision = decideRestart({ streak: slot.streak, uptimeMs, minUptimeMs: this.options.minUptimeMs, maxRestarts: this.options.maxRestarts });
+    slot.streak = decision.streak;
+    if (decision.action === "give-up") return this.giveUp(slot);
+    slot.state = "backoff";
+    this.emitEvent("worker-restart", { id: slot.id, delayMs: decision.delayMs });
+    this.log("info", `restarting worker ${slot.id} in ${decision.delayMs} ms`);
+    slot.timer = setTimeout(() => {
+      slot.timer = null;
+      if (this.shuttingDown || slot.state !== "backoff") return;
+      slot.state = "running";
+      slot.restarts++;
+      slot.worker = this.fork(slot);
+    }, decision.delayMs);
+  }
+
+  private giveUp(slot: Slot): void {
+    slot.state = "errored";
+    this.emitEvent("worker-errored", { id: slot.id, lastStderr: slot.lastStderr });
+    this.log("error", `worker ${slot.id} crashed ${slot.streak} times in a row before --min-uptime; giving up on it`);
+    const active = this.activeSlots();
+    if (active.length > 0 && active.every((s) => s.state === "errored")) {
+      const lines = slot.lastStderr.slice(-15);
+      const error = new CorralError(
+        "CORRAL_ERR_ALL_ERRORED",
+        `every worker is crash-looping; the app's last error output:\n${lines.length ? lines.map((l) => `  ${l}`).join("\n") : "  (nothing on stderr)"}`,
+      );
+      this.log("error", error.message);
+      this.emit("fatal", error);
+      void this.stop("every worker errored");
+    }
+  }
+
+  /** Starts a new worker in `slot`; once it is ready it becomes the slot's worker and the old one drains. */
+  private async replace(slot: Slot): Promise<void> {
+    this.clearSlotTimer(slot);
+    const old = slot.worker;
+    const fresh = this.fork(slot);
+    try {
+      await fresh.ready;
+    } catch (error) {
+      fresh.expectedExit = true;
+      fresh.kill("SIGKILL");
+      throw error;
+    }
+    if (this.shuttingDown) return;
+    slot.worker = fresh;
+    slot.state = "running";
+    slot.streak = 0;
+    if (old) void this.drain(old);
+  }
+
+  private async retire(slot: Slot): Promise<void> {
+    slot.state = "retired";
+    this.clearSlotTimer(slot);
+    if (slot.worker) await this.drain(slot.worker);
+    this.slots.delete(slot.id);
+  }
+
+  /** Out of rotation now, then the worker closes its servers, finishes in-flight work and exits; SIGKILL after --kill-timeout. */
+  private drain(worker: ManagedWorker): Promise<void> {
+    if (worker.state === "stopped") return Promise.resolve();
+    worker.expectedExit = true;
+    if (worker.setState("draining")) {
+      worker.failReady(new CorralError("CORRAL_ERR_STOPPED", `worker ${worker.slotId} was stopped before it was ready`));
+      this.acceptors.refresh(worker);
+      worker.send({ cmd: CMD, act: "drain", timeoutMs: this.options.killTimeoutMs });
+      worker.after(this.options.killTimeoutMs, () => {
+        this.log("warn", `worker ${worker.slotId} (pid ${worker.pid}) still running after --kill-timeout; SIGKILL`);
+        worker.kill("SIGKILL");
+      });
+    }
+    return worker.exited;
+  }
+
+  // ---- health ---------------------------------------------------------------
+
+  private checkHealth(): void {
+    const now = Date.now();
+    for (const worker of this.workers) {
+      if (worker.state !== "ready" || worker.killReason) continue;
+      const silentMs = now - worker.lastHeartbeatAt;
+      if (silentMs > this.options.hangTimeoutMs) {
+        worker.killReason = `hung: no heartbeat for ${silentMs} ms (--hang-timeout ${this.options.hangTimeoutMs} ms)`;
+        this.emitEvent("worker-hung", { id: worker.slotId, pid: worker.pid, silentMs });
+        worker.kill("SIGKILL");
+      }
+    }
+  }
+
+  private checkMemory(worker: ManagedWorker): void {
+    const limit = this.options.maxMemoryBytes;
+    if (limit <= 0 || worker.state !== "ready" || worker.killReason || !worker.stats || worker.stats.rss <= limit) return;
+    const slot = this.slots.get(worker.slotId);
+    if (!slot || slot.worker !== worker || this.busy || this.shuttingDown) return;
+    worker.killReason = `over --max-memory (rss ${worker.stats.rss} > ${limit} bytes)`;
+    this.emitEvent("worker-memory", { id: worker.slotId, pid: worker.pid, rss: worker.stats.rss, limit });
+    this.log("warn", `worker ${worker.slotId} (pid ${worker.pid}) ${worker.killReason}: replacing it`);
+    void this.exclusive("memory", () => this.replace(slot)).catch((error: Error) => {
+      worker.killReason = null;
+      this.log("error", `could not replace worker ${slot.id}: ${error.message}`);
+    });
+  }
+
+  // ---- helpers --------------------------------------------------------------
+
+  /** Resolves when each slot has a ready worker or has errored; rejects if all errored. */
+  private untilSettled(slots: Slot[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (this.lifecycle === "stopped" || this.lifecycle === "stopping") {
+          const errored = this.activeSlots().every((s) => s.state === "errored");
+          return done(errored ? this.fatalError() : new CorralError("CORRAL_ERR_STOPPED", "corral stopped while starting"));
+        }
+        const settled = slots.every((s) => s.state === "errored" || s.state === "retired" || s.worker?.state === "ready");
+        if (!settled) return;
+        if (slots.every((s) => s.state === "errored")) return done(this.fatalError());
+        done();
+      };
+      const done = (error?: Error): void => {
+        this.off("worker-ready", check).off("worker-errored", check).off("shutdown", check);
+        if (error) reject(error);
+        else resolve();
+      };
+      this.on("worker-ready", check).on("worker-errored", check).on("shutdown", check);
+      check();
+    });
+  }
+
+  private fatalError(): CorralError {
+    const lines = [...this.slots.values()].flatMap((s) => s.lastStderr).slice(-15);
+    return new CorralError("CORRAL_ERR_ALL_ERRORED", `every worker is crash-looping; the app's last error output:\n${lines.map((l) => `  ${l}`).join("\n")}`);
+  }
+
+  /** Reload, scale and memory replacement take turns: one changes the worker set at a time. */
+  private async exclusive<T>(what: string, task: () => Promise<T>): Promise<T> {
+    if (this.shuttingDown) throw new CorralError("CORRAL_ERR_STOPPED", `cannot ${what}: corral is shutting down`);
+    if (this.busy) throw new CorralError("CORRAL_ERR_BUSY", `cannot ${what}: a reload or scale is already in progress`);
+    const running = task();
+    this.busy = running;
+    try {
+      return await running;
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  private clearSlotTimer(slot: Slot): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+  }
+
+  private emitEvent<E extends CorralEventName>(event: E, payload: CorralEvents[E]): void {
+    this.emit(event, payload);
+  }
+
+  private log(level: "info" | "warn" | "error", message: string): void {
+    this.output.event(level, message);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The shape of `corral status --json`, `GET /status` and the dashboard's data.
+ * One snapshot type for every consumer, so the CLI table, the dashboard and the
+ * metrics all read the same figures.
+ */
+import type { BalanceStrategy } from "./config/types.js";
+import type { WorkerStats } from "./protocol.js";
+
+export type WorkerState = "starting" | "ready" | "draining" | "stopped";
+export type SlotState = "running" | "backoff" | "errored" | "retired";
+
+export interface WorkerSnapshot {
+  /** Slot id, 1..N: stable across restarts of that slot. */
+  id: number;
+  /** node:cluster worker id (unique per process ever forked). */
+  clusterId: number;
+  pid: number;
+  state: WorkerState;
+  slotState: SlotState;
+  /** ms since the worker was forked. */
+  uptimeMs: number;
+  restarts: number;
+  /** Latest heartbeat figures, null before the first heartbeat. */
+  stats: WorkerStats | null;
+  /** Connections handed off to this worker since it started. */
+  handoffs: number;
+}
+
+export interface SupervisorSnapshot {
+  name: string;
+  pid: number;
+  version: string;
+  node: string;
+  entry: string;
+  balance: BalanceStrategy;
+  startedAt: number;
+  uptimeMs: number;
+  shuttingDown: boolean;
+  workersDesired: number;
+  workersReady: number;
+  reloads: number;
+  /** Connections handed off, per strategy. */
+  handoffs: number;
+  /** Connections waiting in the primary for a worker, and how many were dropped after queue-timeout/max-queue. */
+  queued: number;
+  queueDropped: number;
+  listening: Array<{ address: string; port: number; family: string }>;
+  admin: string | null;
+  primaryRss: number;
+  primaryCpuSeconds: number;
+  workers: WorkerSnapshot[];
+}
+
+/** Events the supervisor emits (Corral is an EventEmitter) and streams on /events. */
+export interface CorralEvents {
+  "worker-fork": { id: number; pid: number };
+  "worker-ready": { id: number; pid: number; startMs: number };
+  "worker-exit": { id: number; pid: number; code: number | null; signal: string | null; expected: boolean };
+  "worker-restart": { id: number; delayMs: number };
+  "worker-errored": { id: number; lastStderr: string[] };
+  "worker-hung": { id: number; pid: number; silentMs: number };
+  "worker-memory": { id: number; pid: number; rss: number; limit: number };
+  "reload-start": { workers: number };
+  "reload-done": { ms: number };
+  "reload-failed": { reason: string };
+  "scale": { from: number; to: number };
+  "shutdown": { reason: string };
+}
+export type CorralEventName = keyof CorralEvents;

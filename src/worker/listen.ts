@@ -1,0 +1,172 @@
+/**
+ * Listening through the primary.
+ *
+ * In a node:cluster worker, `server.listen()` calls `cluster._getServer(server,
+ * options, cb)` (node's lib/net.js `listenInCluster`). We replace that function:
+ * the listen request goes to corral's primary, which owns the real socket, and
+ * the server gets a *listen handle* stand-in whose `onconnection` the primary
+ * feeds with raw TCP handles — the same shape node's own child side uses for
+ * round-robin (lib/internal/cluster/child.js `rr()`), so `address()`, `close()`,
+ * `listening` and port 0 behave as without corral.
+ *
+ * Unix socket paths and inherited fds keep node's own cluster path (the primary
+ * is a real node:cluster primary, so it answers those itself).
+ */
+import cluster from "node:cluster";
+import { constants as osConstants } from "node:os";
+import type { Server } from "node:net";
+import { acceptorKey, type Handoff, type ListenReply, type SockName } from "../protocol.js";
+import { sendToPrimary } from "./channel.js";
+
+type GetServer = (server: Server, options: ListenOptions, cb: (err: number, handle?: unknown) => void) => void;
+
+/** What net.js passes to `cluster._getServer` (address/port/addressType/fd/flags/backlog + listen options). */
+interface ListenOptions {
+  address?: string | null;
+  port?: number;
+  addressType?: number;
+  fd?: number | null;
+  backlog?: number;
+  ipv6Only?: boolean;
+  [key: string]: unknown;
+}
+
+/** The stand-in for a listening handle; `onconnection` is set by net's setupListenHandle. */
+export class PrimaryListenHandle {
+  onconnection: ((err: number, clientHandle: unknown) => void) | null = null;
+  closed = false;
+  constructor(
+    readonly key: string,
+    readonly server: Server,
+    private readonly sockname: SockName,
+    private readonly release: (handle: PrimaryListenHandle) => void,
+  ) {}
+  listen(): number {
+    return 0;
+  }
+  getsockname(out: Record<string, unknown>): number {
+    Object.assign(out, this.sockname);
+    return 0;
+  }
+  close(callback?: () => void): void {
+    if (!this.closed) {
+      this.closed = true;
+      this.release(this);
+      sendToPrimary({ act: "close", key: this.key });
+    }
+    if (typeof callback === "function") process.nextTick(callback);
+  }
+  // The IPC channel keeps the worker alive; ref/unref have nothing to hold.
+  ref(): void {}
+  unref(): void {}
+}
+
+interface PendingListen {
+  key: string;
+  indexKey: string;
+  index: number;
+  server: Server;
+  cb: (err: number, handle?: unknown) => void;
+}
+
+export interface ListenEvents {
+  /** A server started listening through the primary. */
+  onListening(handle: PrimaryListenHandle): void;
+  /** A listen request finished (either way); used for readiness. */
+  onSettled(): void;
+}
+
+export class ListenRegistry {
+  readonly handles = new Map<string, PrimaryListenHandle>();
+  private readonly pending = new Map<number, PendingListen>();
+  /** Per (address, port, family): which indexes are in use, so a 2nd server on port 0 gets its own acceptor. */
+  private readonly indexes = new Map<string, Set<number>>();
+  private seq = 0;
+
+  constructor(private readonly events: ListenEvents) {}
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  install(): void {
+    const original = (cluster as unknown as { _getServer: GetServer })._getServer;
+    const getServer: GetServer = (server, options, cb) => {
+      const port = options.port;
+      const throughPrimary = typeof port === "number" && port >= 0 && (options.fd == null || options.fd < 0) &&
+        (options.addressType === 4 || options.addressType === 6);
+      if (!throughPrimary) return original.call(cluster, server, options, cb);
+      this.request(server, options, cb);
+    };
+    (cluster as unknown as { _getServer: GetServer })._getServer = getServer;
+  }
+
+  private request(server: Server, options: ListenOptions, cb: PendingListen["cb"]): void {
+    const address = options.address ?? null;
+    const port = options.port as number;
+    const addressType = options.addressType as number;
+    const indexKey = `${address}:${port}:${addressType}`;
+    let used = this.indexes.get(indexKey);
+    if (!used) this.indexes.set(indexKey, (used = new Set()));
+    let index = 0;
+    while (used.has(index)) index++;
+    used.add(index);
+    const key = acceptorKey(address, port, addressType, index);
+    const seq = ++this.seq;
+    this.pending.set(seq, { key, indexKey, index, server, cb });
+    sendToPrimary({
+      act: "listen", seq, key, address, port, addressType,
+      backlog: typeof options.backlog === "number" ? options.backlog : 511,
+      ipv6Only: options.ipv6Only === true,
+    });
+  }
+
+  /** The primary's answer to a listen request. */
+  settle(reply: ListenReply): void {
+    const pending = this.pending.get(reply.seq);
+    if (!pending) return;
+    this.pending.delete(reply.seq);
+    if (reply.error !== null || reply.sockname === null) {
+      this.freeIndex(pending.indexKey, pending.index);
+      // net turns a negative errno into the usual EADDRINUSE/EACCES error on the server.
+      const errno = (osConstants.errno as Record<string, number>)[reply.error ?? "EINVAL"] ?? osConstants.errno.EINVAL;
+      pending.cb(-errno);
+    } else {
+      const handle = new PrimaryListenHandle(pending.key, pending.server, reply.sockname, (h) => {
+        this.handles.delete(h.key);
+        this.freeIndex(pending.indexKey, pending.index);
+      });
+      this.handles.set(pending.key, handle);
+      pending.cb(0, handle);
+      this.events.onListening(handle);
+    }
+    this.events.onSettled();
+  }
+
+  private freeIndex(indexKey: string, index: number): void {
+    const used = this.indexes.get(indexKey);
+    used?.delete(index);
+    if (used && used.size === 0) this.indexes.delete(indexKey);
+  }
+
+  /** Open connections over every server listening through the primary. */
+  connectionCount(): number {
+    let total = 0;
+    for (const handle of this.handles.values()) total += (handle.server as unknown as { _connections: number })._connections;
+    return total;
+  }
+
+  /**
+   * A connection handed off by the primary. Accept it unless the server is gone
+   * or closing, in which case the primary re-distributes it (as node's child.js does).
+   */
+  accept(message: Handoff, clientHandle: unknown, refusing: boolean): void {
+    const handle = this.handles.get(message.key);
+    const server = handle?.server as (Server & { _connections: number }) | undefined;
+    let accepted = handle !== undefined && !handle.closed && handle.onconnection !== null && !refusing;
+    if (accepted && server && server.maxConnections != null && server._connections >= server.maxConnections) accepted = false;
+    sendToPrimary({ act: "ack", seq: message.seq, accepted, connections: this.connectionCount() + (accepted ? 1 : 0) });
+    if (accepted) handle!.onconnection!(0, clientHandle);
+    else (clientHandle as { close(): void } | undefined)?.close();
+  }
+}

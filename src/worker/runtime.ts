@@ -1,0 +1,117 @@
+/**
+ * The worker runtime, preloaded (`node --import`) into every worker before the
+ * app's entry runs. It makes an unmodified app's `listen()` go through the
+ * primary, reports readiness and heartbeats, and drains on the primary's order.
+ *
+ * It activates only inside a corral worker: node:cluster clears NODE_UNIQUE_ID
+ * after setting up the worker, so processes the app forks do not see it, and we
+ * also remove ourselves from process.execArgv so `child_process.fork()` in the
+ * app does not inherit the preload.
+ */
+import cluster from "node:cluster";
+import type { Server, Socket } from "node:net";
+import { onPrimaryMessage, sendToPrimary } from "./channel.js";
+import { drain, isDraining } from "./drain.js";
+import { startHeartbeat } from "./heartbeat.js";
+import { HttpStats } from "./http-stats.js";
+import { ListenRegistry, type PrimaryListenHandle } from "./listen.js";
+import { setRegistry, type ShutdownHook } from "./shared-state.js";
+
+const env = process.env;
+
+function stripPreloadFromExecArgv(): void {
+  const self = import.meta.url;
+  const argv = process.execArgv;
+  for (let i = argv.length - 1; i >= 0; i--) {
+    if (argv[i] === self && argv[i - 1] === "--import") argv.splice(i - 1, 2);
+    else if (argv[i] === `--import=${self}`) argv.splice(i, 1);
+  }
+}
+
+function main(): void {
+  const id = Number(env.CORRAL_WORKER_ID);
+  const waitReady = env.CORRAL_WAIT_READY === "1";
+  const heartbeatMs = Number(env.CORRAL_HEARTBEAT_MS) || 1000;
+  const reportLoad = env.CORRAL_BALANCE === "least-connections";
+  stripPreloadFromExecArgv();
+
+  const stats = new HttpStats();
+  const hooks: ShutdownHook[] = [];
+  let readySent = false;
+  const sendReady = (): void => {
+    if (readySent || isDraining()) return;
+    readySent = true;
+    sendToPrimary({ act: "ready" });
+  };
+
+  // least-connections needs to hear about closes soon; coalesce them to one message per tick.
+  let loadQueued = false;
+  const queueLoadReport = (): void => {
+    if (loadQueued) return;
+    loadQueued = true;
+    setImmediate(() => {
+      loadQueued = false;
+      sendToPrimary({ act: "load", connections: listens.connectionCount() });
+    });
+  };
+  const onConnection = (socket: Socket): void => {
+    socket.on("close", queueLoadReport);
+  };
+
+  const listens: ListenRegistry = new ListenRegistry({
+    onListening(handle: PrimaryListenHandle) {
+      stats.instrument(handle.server);
+      if (reportLoad) handle.server.on("connection", onConnection);
+    },
+    onSettled() {
+      if (waitReady) return;
+      // "Ready" = every server the app opened is listening: wait a turn so that
+      // servers opened in the same startup tick have asked too.
+      setImmediate(() => {
+        if (listens.pendingCount === 0 && listens.handles.size > 0) sendReady();
+      });
+    },
+  });
+  listens.install();
+
+  setRegistry({
+    id,
+    name: env.CORRAL_NAME ?? "",
+    waitReady,
+    shutdownHooks: hooks,
+    markReady: () => {
+      if (waitReady) sendReady();
+    },
+  });
+
+  onPrimaryMessage((message, handle) => {
+    switch (message.act) {
+      case "conn":
+        listens.accept(message, handle, isDraining());
+        break;
+      case "listening":
+        listens.settle(message);
+        break;
+      case "drain": {
+        const servers: Server[] = [...listens.handles.values()].map((h) => h.server);
+        void drain({ servers: () => servers, stats, hooks }, message.timeoutMs);
+        break;
+      }
+      case "metrics":
+        void import("./app-metrics.js").then(async ({ collectAppMetrics }) => {
+          sendToPrimary({ act: "metrics", seq: message.seq, metrics: await collectAppMetrics() });
+        });
+        break;
+    }
+  });
+
+  startHeartbeat(heartbeatMs, {
+    connections: () => listens.connectionCount(),
+    inflight: () => stats.inflight.size,
+    requests: () => stats.requests,
+    latencyCounts: () => stats.latencyCounts.slice(),
+    latencySumMs: () => stats.latencySumMs,
+  });
+}
+
+if (cluster.isWorker && env.CORRAL_WORKER_ID) main();
