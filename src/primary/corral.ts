@@ -148,6 +148,7 @@ export class Corral extends EventEmitter {
       this.lifecycle = "stopped";
       clusterInUse = false;
       this.log("info", "stopped");
+      this.emit("stopped");
     })();
     return this.stopping;
   }

@@ -4,7 +4,7 @@
  * when the test file ends, whatever happened in the test.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -152,10 +152,15 @@ export async function getJson<T = any>(port: number, path = "/", options?: http.
   return JSON.parse(reply.body) as T;
 }
 
+/** True while the process runs (a zombie waiting to be reaped counts as gone). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
   } catch {
     return false;
   }

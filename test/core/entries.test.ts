@@ -1,0 +1,93 @@
+// Unmodified apps of every shape run under corral: ESM with top-level await, TypeScript,
+// the node:cluster recipe, several servers, explicit hosts, port 0 and server.close().
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { test } from "node:test";
+import { fixture, getJson, request, startCorral, waitFor } from "../helpers/corral.js";
+import { node24Path } from "../helpers/tools.js";
+
+async function stop(corral: ReturnType<typeof startCorral>): Promise<void> {
+  corral.signal("SIGTERM");
+  assert.equal((await corral.exit()).code, 0);
+}
+
+test("an ESM entry with top-level await", async () => {
+  const corral = startCorral(["start", fixture("esm-tla.mjs"), "-w", "2", "--name", "esm"]);
+  const port = await corral.ready(2);
+  assert.equal((await getJson(port)).greeting, "hello from esm");
+  await stop(corral);
+});
+
+test("a TypeScript entry on this Node (tsx on Node 20, type stripping where Node has it)", async () => {
+  const corral = startCorral(["start", fixture("typed.ts"), "-w", "1", "--name", "ts"]);
+  const port = await corral.ready(1);
+  assert.equal((await getJson(port)).lang, "typescript");
+  await stop(corral);
+});
+
+test("a TypeScript entry on Node 24 runs through Node's own type stripping", async (t) => {
+  const node24 = node24Path();
+  if (!node24 || !existsSync(node24)) {
+    if (process.env.CI) assert.fail("Node 24 missing: scripts/install-test-tools.sh should have installed it");
+    return t.skip("Node 24 missing: run scripts/install-test-tools.sh");
+  }
+  const corral = startCorral(["start", fixture("typed.ts"), "-w", "1", "--name", "ts24"], { node: node24 });
+  const port = await corral.ready(1);
+  assert.equal((await getJson(port)).lang, "typescript");
+  await stop(corral);
+});
+
+test("an app written in the node:cluster pattern runs unchanged (cluster.isPrimary is false in workers)", async () => {
+  const corral = startCorral(["start", fixture("cluster-pattern.cjs"), "-w", "2", "--name", "pattern"]);
+  const port = await corral.ready(2);
+  const pids = new Set<number>();
+  for (let i = 0; i < 4; i++) {
+    const reply = await getJson(port);
+    assert.equal(reply.isWorker, true);
+    pids.add(reply.pid);
+  }
+  assert.equal(pids.size, 2, "the app did not fork workers of its own");
+  await stop(corral);
+});
+
+test("two servers on port 0 in one app each get a port shared by every worker", async () => {
+  const corral = startCorral(["start", fixture("two-servers.cjs"), "-w", "2", "--name", "two"]);
+  await corral.ready(2);
+  const lines = [...corral.output.matchAll(/listening (\d+) (\d+)/g)];
+  assert.equal(lines.length, 2);
+  assert.equal(lines[0]![1], lines[1]![1], "first server: same port in both workers");
+  assert.equal(lines[0]![2], lines[1]![2], "second server: same port in both workers");
+  assert.notEqual(lines[0]![1], lines[0]![2], "the two servers have different ports");
+  const a = await request(Number(lines[0]![1]));
+  const b = await request(Number(lines[0]![2]));
+  assert.match(a.body, /^a:\d+$/);
+  assert.match(b.body, /^b:\d+$/);
+  await stop(corral);
+});
+
+for (const host of ["127.0.0.1", "::"]) {
+  test(`listen on an explicit host ${host}`, async () => {
+    const corral = startCorral(["start", fixture("hello.cjs"), "-w", "2", "--name", "host"], { env: { HOST: host } });
+    const port = await corral.ready(2);
+    assert.ok((await getJson(port)).pid > 0);
+    if (host === "::") assert.ok((await getJson(port, "/", { host: "::1" })).pid > 0);
+    await stop(corral);
+  });
+}
+
+test("server.address() reports the real port and server.close() stops that worker's share", async () => {
+  const corral = startCorral(["start", fixture("close-server.cjs"), "-w", "2", "--name", "close"]);
+  const port = await corral.ready(2);
+  assert.ok(port > 0, "address().port is the primary's real port, not 0");
+  const closer = Number((await request(port, "/close")).body === "closing");
+  assert.equal(closer, 1);
+  await corral.waitForOutput(/server closed/);
+  // The remaining worker serves everything now.
+  const pids = new Set<string>();
+  await waitFor(async () => {
+    for (let i = 0; i < 6; i++) pids.add((await request(port)).body);
+    return true;
+  }, "requests after close");
+  assert.equal(pids.size, 1, `one worker still listening: ${[...pids]}`);
+  await stop(corral);
+});

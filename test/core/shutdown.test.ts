@@ -1,0 +1,52 @@
+// Graceful shutdown: stop accepting, let in-flight requests finish, exit 0; nothing survives the primary.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { fixture, getJson, isAlive, request, startCorral, waitFor } from "../helpers/corral.js";
+
+async function workerPids(port: number, n: number): Promise<number[]> {
+  const pids = new Set<number>();
+  await waitFor(async () => {
+    pids.add((await getJson(port)).pid);
+    return pids.size >= n;
+  }, `${n} distinct workers`);
+  return [...pids];
+}
+
+test("an in-flight request finishes during SIGTERM, then corral exits 0 and no worker survives", async () => {
+  const corral = startCorral(["start", fixture("hello.cjs"), "--workers", "2", "--name", "drain"]);
+  const port = await corral.ready(2);
+  const pids = await workerPids(port, 2);
+  const slow = request(port, "/slow?ms=1500");
+  await new Promise((r) => setTimeout(r, 300)); // the request is being handled
+  corral.signal("SIGTERM");
+  const reply = await slow;
+  assert.equal(reply.status, 200);
+  assert.ok(JSON.parse(reply.body).pid > 0);
+  assert.equal((await corral.exit()).code, 0);
+  await waitFor(() => pids.every((pid) => !isAlive(pid)), "workers to be gone", 5000);
+  // The listening socket is closed: new connections are refused.
+  await assert.rejects(request(port, "/"), /ECONNREFUSED/);
+});
+
+test("a second SIGINT forces the exit", async () => {
+  const corral = startCorral(["start", fixture("hello.cjs"), "--workers", "1", "--name", "force", "--kill-timeout", "30s"]);
+  const port = await corral.ready(1);
+  const slow = request(port, "/slow?ms=20000").catch(() => null);
+  await new Promise((r) => setTimeout(r, 200));
+  corral.signal("SIGINT");
+  await corral.waitForOutput(/shutting down/);
+  corral.signal("SIGINT");
+  const started = Date.now();
+  const { code } = await corral.exit(5000);
+  assert.equal(code, 130);
+  assert.ok(Date.now() - started < 5000);
+  await slow;
+});
+
+test("workers exit when the primary is SIGKILLed (they notice the IPC channel closing)", async () => {
+  const corral = startCorral(["start", fixture("hello.cjs"), "--workers", "2", "--name", "orphans"]);
+  const port = await corral.ready(2);
+  const pids = await workerPids(port, 2);
+  process.kill(corral.pid, "SIGKILL");
+  await waitFor(() => pids.every((pid) => !isAlive(pid)), "orphaned workers to exit", 5000);
+});
