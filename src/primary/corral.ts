@@ -255,6 +255,7 @@ export class Corral extends EventEmitter {
         CORRAL_WAIT_READY: o.waitReady ? "1" : "0",
         CORRAL_HEARTBEAT_MS: String(o.heartbeatIntervalMs),
         CORRAL_BALANCE: o.balance,
+        CORRAL_KILL_TIMEOUT_MS: String(o.killTimeoutMs),
       }),
     );
     this.workers.add(worker);

@@ -84,6 +84,11 @@ function main(): void {
     },
   });
 
+  const drainNow = (timeoutMs: number): void => {
+    const servers: Server[] = [...listens.handles.values()].map((h) => h.server);
+    void drain({ servers: () => servers, stats, hooks }, timeoutMs);
+  };
+
   onPrimaryMessage((message, handle) => {
     switch (message.act) {
       case "conn":
@@ -92,11 +97,9 @@ function main(): void {
       case "listening":
         listens.settle(message);
         break;
-      case "drain": {
-        const servers: Server[] = [...listens.handles.values()].map((h) => h.server);
-        void drain({ servers: () => servers, stats, hooks }, message.timeoutMs);
+      case "drain":
+        drainNow(message.timeoutMs);
         break;
-      }
       case "metrics":
         void import("./app-metrics.js").then(async ({ collectAppMetrics }) => {
           sendToPrimary({ act: "metrics", seq: message.seq, metrics: await collectAppMetrics() });
@@ -104,6 +107,12 @@ function main(): void {
         break;
     }
   });
+
+  // Ctrl-C in a terminal signals the whole foreground process group, workers included;
+  // the primary turns it into an orderly drain, so a worker must not die on it by itself.
+  // A SIGTERM sent to one worker (or to every process of a systemd unit) drains that worker.
+  process.on("SIGINT", () => {});
+  process.on("SIGTERM", () => drainNow(Number(env.CORRAL_KILL_TIMEOUT_MS) || 10_000));
 
   startHeartbeat(heartbeatMs, {
     connections: () => listens.connectionCount(),

@@ -50,3 +50,14 @@ test("workers exit when the primary is SIGKILLed (they notice the IPC channel cl
   process.kill(corral.pid, "SIGKILL");
   await waitFor(() => pids.every((pid) => !isAlive(pid)), "orphaned workers to exit", 5000);
 });
+
+test("Ctrl-C in a terminal (SIGINT to the whole process group) still drains in-flight requests", async () => {
+  const corral = startCorral(["start", fixture("hello.cjs"), "--workers", "2", "--name", "ctrlc"]);
+  const port = await corral.ready(2);
+  const slow = request(port, "/slow?ms=1200");
+  await new Promise((r) => setTimeout(r, 300));
+  process.kill(-corral.pid, "SIGINT"); // what a terminal does: primary and workers all get it
+  const reply = await slow;
+  assert.equal(reply.status, 200);
+  assert.equal((await corral.exit()).code, 0);
+});
