@@ -91,8 +91,19 @@ export function entryNotAFile(entry: string): CorralError {
   return new CorralError("CORRAL_ERR_ENTRY_NOT_FOUND", `entry is not a file: ${entry}`);
 }
 
-export function reusePortUnsupported(reason: string): CorralError {
-  return new CorralError("CORRAL_ERR_REUSEPORT_UNSUPPORTED", `--balance os needs SO_REUSEPORT: ${reason}`);
+/** `option` is where "os" came from (--balance, CORRAL_BALANCE, a config key); `reason` says what is missing. */
+export function reusePortUnsupported(option: string, reason: string): CorralError {
+  return new CorralError(
+    "CORRAL_ERR_REUSEPORT_UNSUPPORTED",
+    `${option}: "os" needs the reusePort listen option (SO_REUSEPORT); ${reason}`,
+  );
+}
+
+export function missingEntry(): CorralError {
+  return new CorralError(
+    "CORRAL_ERR_BAD_OPTION",
+    "no entry file given; run corral start <entry>, or set entry in corral.config.json",
+  );
 }
 
 /** Levenshtein distance ≤ 2 (or a case-only difference) counts as a likely typo. */

@@ -4,7 +4,7 @@
  * server), and map signals: SIGTERM/SIGINT drain and exit 0, a second SIGINT
  * forces, SIGHUP reloads.
  */
-import { basename } from "node:path";
+import { basename, resolve } from "node:path";
 import { openControlServer } from "../control/server.js";
 import { loadConfigFile } from "../config/file.js";
 import { optionsFromEnv } from "../config/env.js";
@@ -31,7 +31,7 @@ async function resolveStartOptions(parsed: ReturnType<typeof parseStartArgs>): P
   const cwd = process.cwd();
   const flags: OptionLayer = parsed.flags;
   const file = await loadConfigFile(parsed.configPath, cwd);
-  const app = file ? pickApp(file.path, file.apps, flags) : null;
+  const app = file ? pickApp(file.path, file.apps, flags, cwd) : null;
   return resolveOptions(mergeSources(flags, app, optionsFromEnv(process.env)), { cwd });
 }
 
@@ -39,10 +39,12 @@ async function resolveStartOptions(parsed: ReturnType<typeof parseStartArgs>): P
  * One supervisor runs one app (node:cluster has one primary per process).
  * With a list in the config file, the app is picked by --name or by entry.
  */
-function pickApp(file: string, apps: readonly OptionLayer[], flags: OptionLayer): OptionLayer | null {
+function pickApp(file: string, apps: readonly OptionLayer[], flags: OptionLayer, cwd: string): OptionLayer | null {
   if (apps.length <= 1) return apps[0] ?? null;
-  const wanted = flags.options.name ?? flags.options.entry;
-  const match = apps.find((app) => wanted !== undefined && (app.options.name === wanted || app.options.entry === wanted));
+  const { name, entry } = flags.options;
+  // Entries in a config file are absolute by now (resolved against the file's folder).
+  const entryPath = typeof entry === "string" ? resolve(cwd, entry) : undefined;
+  const match = apps.find((app) => (name !== undefined && app.options.name === name) || (entryPath !== undefined && app.options.entry === entryPath));
   if (match) return match;
   const names = apps.map((app, i) => String(app.options.name ?? app.options.entry ?? `#${i + 1}`)).join(", ");
   throw badConfig(file, `holds ${apps.length} apps (${names}); start one per supervisor: corral start --config ${basename(file)} --name <name>`);

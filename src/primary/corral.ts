@@ -17,6 +17,7 @@ import { CorralError, badOption } from "../errors.js";
 import { CMD, parseWorkerMessage, type WorkerMessage } from "../protocol.js";
 import type { CorralEventName, CorralEvents, SlotState, SupervisorSnapshot, WorkerSnapshot } from "../status.js";
 import { VERSION } from "../version.js";
+import { encodeWorkerEnv } from "../worker-env.js";
 import { Acceptors } from "./acceptors.js";
 import { workerExecArgv } from "./launch.js";
 import { ManagedWorker } from "./managed-worker.js";
@@ -52,6 +53,8 @@ export class Corral extends EventEmitter {
   private busy: Promise<unknown> | null = null;
   private stopping: Promise<void> | null = null;
   private watchdog: NodeJS.Timeout | null = null;
+  /** The admin server's URL once it listens (set by the admin server), for `status` and the dashboard. */
+  adminUrl: string | null = null;
 
   constructor(options: CorralOptions | ResolvedOptions) {
     super();
@@ -179,12 +182,13 @@ export class Corral extends EventEmitter {
         uptimeMs: now - worker.forkedAt,
         restarts: slot?.restarts ?? 0,
         stats: worker.stats,
+        cpuPercent: worker.cpuPercent,
         handoffs: worker.handoffs,
       });
     }
     for (const slot of this.slots.values()) {
       if (slot.worker === null) {
-        workers.push({ id: slot.id, clusterId: 0, pid: 0, state: "stopped", slotState: slot.state, uptimeMs: 0, restarts: slot.restarts, stats: null, handoffs: 0 });
+        workers.push({ id: slot.id, clusterId: 0, pid: 0, state: "stopped", slotState: slot.state, uptimeMs: 0, restarts: slot.restarts, stats: null, cpuPercent: null, handoffs: 0 });
       }
     }
     workers.sort((a, b) => a.id - b.id || a.clusterId - b.clusterId);
@@ -206,7 +210,7 @@ export class Corral extends EventEmitter {
       queued: this.acceptors.queued,
       queueDropped: this.acceptors.dropped,
       listening: this.acceptors.listening,
-      admin: null,
+      admin: this.adminUrl,
       primaryRss: process.memoryUsage.rss(),
       primaryCpuSeconds: (cpu.user + cpu.system) / 1e6,
       workers,
@@ -250,12 +254,14 @@ export class Corral extends EventEmitter {
       slot.id,
       cluster.fork({
         ...o.env,
-        CORRAL_WORKER_ID: String(slot.id),
-        CORRAL_NAME: o.name,
-        CORRAL_WAIT_READY: o.waitReady ? "1" : "0",
-        CORRAL_HEARTBEAT_MS: String(o.heartbeatIntervalMs),
-        CORRAL_BALANCE: o.balance,
-        CORRAL_KILL_TIMEOUT_MS: String(o.killTimeoutMs),
+        ...encodeWorkerEnv({
+          id: slot.id,
+          name: o.name,
+          waitReady: o.waitReady,
+          heartbeatMs: o.heartbeatIntervalMs,
+          balance: o.balance,
+          killTimeoutMs: o.killTimeoutMs,
+        }),
       }),
     );
     this.workers.add(worker);
@@ -318,8 +324,7 @@ export class Corral extends EventEmitter {
         this.markReady(worker);
         break;
       case "heartbeat":
-        worker.lastHeartbeatAt = Date.now();
-        worker.stats = message.stats;
+        worker.recordHeartbeat(message.stats);
         this.checkMemory(worker);
         break;
       case "metrics":

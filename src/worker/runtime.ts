@@ -16,8 +16,7 @@ import { startHeartbeat } from "./heartbeat.js";
 import { HttpStats } from "./http-stats.js";
 import { ListenRegistry, type PrimaryListenHandle } from "./listen.js";
 import { setRegistry, type ShutdownHook } from "./shared-state.js";
-
-const env = process.env;
+import { decodeWorkerEnv, type WorkerSettings } from "../worker-env.js";
 
 function stripPreloadFromExecArgv(): void {
   const self = import.meta.url;
@@ -28,11 +27,9 @@ function stripPreloadFromExecArgv(): void {
   }
 }
 
-function main(): void {
-  const id = Number(env.CORRAL_WORKER_ID);
-  const waitReady = env.CORRAL_WAIT_READY === "1";
-  const heartbeatMs = Number(env.CORRAL_HEARTBEAT_MS) || 1000;
-  const reportLoad = env.CORRAL_BALANCE === "least-connections";
+function main(settings: WorkerSettings): void {
+  const { id, waitReady, heartbeatMs } = settings;
+  const reportLoad = settings.balance === "least-connections";
   stripPreloadFromExecArgv();
 
   const stats = new HttpStats();
@@ -76,7 +73,7 @@ function main(): void {
 
   setRegistry({
     id,
-    name: env.CORRAL_NAME ?? "",
+    name: settings.name,
     waitReady,
     shutdownHooks: hooks,
     markReady: () => {
@@ -112,7 +109,7 @@ function main(): void {
   // the primary turns it into an orderly drain, so a worker must not die on it by itself.
   // A SIGTERM sent to one worker (or to every process of a systemd unit) drains that worker.
   process.on("SIGINT", () => {});
-  process.on("SIGTERM", () => drainNow(Number(env.CORRAL_KILL_TIMEOUT_MS) || 10_000));
+  process.on("SIGTERM", () => drainNow(settings.killTimeoutMs));
 
   startHeartbeat(heartbeatMs, {
     connections: () => listens.connectionCount(),
@@ -123,4 +120,5 @@ function main(): void {
   });
 }
 
-if (cluster.isWorker && env.CORRAL_WORKER_ID) main();
+const settings = cluster.isWorker ? decodeWorkerEnv(process.env) : null;
+if (settings) main(settings);

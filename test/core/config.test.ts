@@ -65,3 +65,21 @@ test("an unknown command exits 2", async () => {
   assert.equal(code, 2);
   assert.match(stderr, /unknown command "strat"/);
 });
+
+test("a config file with several apps: --name picks one; without it, exit 2 listing them", async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, "corral.config.json"), JSON.stringify({
+    apps: [
+      { name: "api", entry: fixture("hello.cjs"), workers: 1 },
+      { name: "web", entry: fixture("esm-tla.mjs"), workers: 1 },
+    ],
+  }));
+  const none = await runCli(["start"], { cwd: dir });
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /holds 2 apps \(api, web\)/);
+  const corral = startCorral(["start", "--name", "web"], { cwd: dir });
+  await corral.ready(1);
+  assert.match(corral.output, /starting 1 worker of esm-tla\.mjs/);
+  corral.signal("SIGTERM");
+  assert.equal((await corral.exit()).code, 0);
+});

@@ -1,0 +1,181 @@
+/**
+ * `corral start <entry> [flags] [-- <node args> <app args>]`. Only the shape of
+ * the command line is checked here (known flags, values present); values stay
+ * strings and are validated in config/resolve.ts, whose errors name the flag.
+ */
+import { parseArgs } from "node:util";
+import { CorralError, missingFlagValue, unknownFlag } from "../errors.js";
+import { DEFAULTS } from "../config/defaults.js";
+import { flagName, type OptionKey, type OptionLayer, type OptionSources, type RawOptions } from "../config/keys.js";
+import { formatDuration } from "../config/values.js";
+
+export interface StartArgs {
+  /** The positional entry (also in flags.options.entry); absent when a config file names it. */
+  readonly entry?: string;
+  readonly flags: OptionLayer;
+  readonly configPath?: string;
+  readonly help: boolean;
+}
+
+interface FlagSpec {
+  /** The option a value flag sets, or the fixed value a switch sets. */
+  readonly key: OptionKey | "config" | "help";
+  readonly type: "string" | "boolean";
+  readonly short?: string;
+  /** A value for the "needs a value" message. */
+  readonly example?: string;
+  /** For switches that set something other than `true` (--no-prefix sets logFormat "raw"). */
+  readonly sets?: string;
+}
+
+const FLAGS: Readonly<Record<string, FlagSpec>> = {
+  workers: { key: "workers", type: "string", short: "w", example: "4" },
+  balance: { key: "balance", type: "string", example: "least-connections" },
+  name: { key: "name", type: "string", example: "api" },
+  admin: { key: "admin", type: "string", example: "127.0.0.1:9000" },
+  "admin-token": { key: "adminToken", type: "string", example: "$(openssl rand -hex 16)" },
+  "wait-ready": { key: "waitReady", type: "boolean" },
+  "listen-timeout": { key: "listenTimeout", type: "string", example: "8s" },
+  "kill-timeout": { key: "killTimeout", type: "string", example: "10s" },
+  "hang-timeout": { key: "hangTimeout", type: "string", example: "10s" },
+  "heartbeat-interval": { key: "heartbeatInterval", type: "string", example: "1s" },
+  "max-memory": { key: "maxMemory", type: "string", example: "512M" },
+  "max-restarts": { key: "maxRestarts", type: "string", example: "10" },
+  "min-uptime": { key: "minUptime", type: "string", example: "5s" },
+  "reload-parallel": { key: "reloadParallel", type: "string", example: "1" },
+  "max-queue": { key: "maxQueue", type: "string", example: "1024" },
+  "queue-timeout": { key: "queueTimeout", type: "string", example: "10s" },
+  "log-format": { key: "logFormat", type: "string", example: "json" },
+  "no-prefix": { key: "logFormat", type: "boolean", sets: "raw" },
+  "json-logs": { key: "logFormat", type: "boolean", sets: "json" },
+  user: { key: "user", type: "string", example: "www-data" },
+  group: { key: "group", type: "string", example: "www-data" },
+  watch: { key: "watch", type: "boolean" },
+  config: { key: "config", type: "string", example: "corral.config.json" },
+  help: { key: "help", type: "boolean", short: "h" },
+};
+
+const PARSE_OPTIONS = Object.fromEntries(
+  Object.entries(FLAGS).map(([name, spec]) => [name, spec.short ? { type: spec.type, short: spec.short } : { type: spec.type }]),
+) as Record<string, { type: "string" | "boolean"; short?: string }>;
+
+/** A value that is a negative number ("-1" for --workers) is a value, not the next flag. */
+const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/;
+
+/**
+ * parseArgs runs non-strict and the tokens are checked here, because strict mode
+ * rejects `--workers -1` (a value starting with "-") and its messages cannot name
+ * our help command. The result is as strict: unknown flags and missing values fail.
+ */
+export function parseStartArgs(argv: readonly string[]): StartArgs {
+  const separator = argv.indexOf("--");
+  const head = separator === -1 ? [...argv] : argv.slice(0, separator);
+  const tail = separator === -1 ? [] : argv.slice(separator + 1);
+  if (head.includes("--help") || head.includes("-h")) return { flags: { options: {}, sources: {} }, help: true };
+
+  const { tokens } = parseArgs({ args: head, options: PARSE_OPTIONS, strict: false, allowPositionals: true, tokens: true });
+  const options: RawOptions = {};
+  const sources: OptionSources = {};
+  let entry: string | undefined;
+  let configPath: string | undefined;
+  for (const token of tokens) {
+    if (token.kind === "positional") {
+      if (entry !== undefined) {
+        throw new CorralError(
+          "CORRAL_ERR_BAD_OPTION",
+          `unexpected argument "${token.value}"; arguments for the app go after --, as in corral start ${entry} -- ${token.value}`,
+        );
+      }
+      entry = token.value;
+      continue;
+    }
+    if (token.kind !== "option") continue;
+    const spec = FLAGS[token.name];
+    if (spec === undefined) throw unknownFlag(token.rawName, "start");
+    const flag = `--${token.name}`;
+    let value: string | boolean;
+    if (spec.type === "boolean") {
+      if (token.value !== undefined) {
+        throw new CorralError("CORRAL_ERR_BAD_OPTION", `${flag} takes no value; write ${flag} alone`);
+      }
+      value = spec.sets ?? true;
+    } else {
+      const given = token.value;
+      if (given === undefined || given === "" || (given.startsWith("-") && !token.inlineValue && !NEGATIVE_NUMBER.test(given))) {
+        throw missingFlagValue(flag, spec.example ?? "VALUE");
+      }
+      value = given;
+    }
+    // A repeated flag, or --log-format after --json-logs, is "last one wins", as with most CLIs.
+    if (spec.key === "config") configPath = value as string;
+    else if (spec.key !== "help") {
+      options[spec.key] = value;
+      sources[spec.key] = flag;
+    }
+  }
+  if (entry !== undefined) {
+    options.entry = entry;
+    sources.entry = "entry";
+  }
+  Object.assign(options, splitPassThrough(tail));
+  return { entry, flags: { options, sources }, configPath, help: false };
+}
+
+/**
+ * After `--`: leading arguments that start with "-" go to node (--inspect,
+ * --max-old-space-size=512), up to the first one that does not, or a second
+ * `--`; the rest go to the app. So a node flag with a separate value must use
+ * the "=" form (--require=./tracing.js), and `-- -- --port 3000` passes
+ * "--port 3000" to the app with no node args.
+ */
+export function splitPassThrough(tail: readonly string[]): { nodeArgs?: string[]; args?: string[] } {
+  let index = 0;
+  while (index < tail.length && tail[index]!.startsWith("-") && tail[index] !== "--") index++;
+  const nodeArgs = tail.slice(0, index);
+  const args = tail.slice(tail[index] === "--" ? index + 1 : index);
+  return { ...(nodeArgs.length > 0 ? { nodeArgs } : {}), ...(args.length > 0 ? { args } : {}) };
+}
+
+const ms = formatDuration;
+
+export const START_HELP = `Usage: corral start <entry> [options] [-- <node args> <app args>]
+
+Runs <entry> on every usable CPU core and keeps it up. Options also come from
+corral.config.{ts,mjs,js,json} and CORRAL_* env (e.g. CORRAL_KILL_TIMEOUT=30s);
+flags win over the file, the file over env.
+Durations: 500ms, 10s, 2m (bare numbers are ms). Sizes: 512K, 512M, 1G.
+
+Options:                                                   (default)
+  -w, --workers N|max|-1   worker count; max = usable CPUs (cgroup quota aware),
+                           -1 = one less                     (max)
+  --balance STRATEGY       round-robin | least-connections | ip-hash | os
+                                                             (${DEFAULTS.balance})
+  --name NAME              name for corral status/reload/stop (entry base name)
+  --admin [HOST:]PORT      admin HTTP: dashboard, /metrics   (off)
+                           HOST defaults to ${DEFAULTS.adminHost}
+  --admin-token TOKEN      Bearer token; needed to bind a non-loopback host
+  --wait-ready             ready on worker.ready(), not on listen (off)
+  --listen-timeout D       time allowed to become ready      (${ms(DEFAULTS.listenTimeoutMs)})
+  --kill-timeout D         drain time before SIGKILL         (${ms(DEFAULTS.killTimeoutMs)})
+  --hang-timeout D         no heartbeat this long = hung     (${ms(DEFAULTS.hangTimeoutMs)})
+  --heartbeat-interval D   how often workers report health   (${ms(DEFAULTS.heartbeatIntervalMs)})
+  --max-memory SIZE        reload a worker above this RSS    (no limit)
+  --max-restarts N         crashes before a slot gives up    (${DEFAULTS.maxRestarts})
+  --min-uptime D           uptime that resets the crash count (${ms(DEFAULTS.minUptimeMs)})
+  --reload-parallel N      workers replaced at once on reload (${DEFAULTS.reloadParallel})
+  --max-queue N            connections held with no worker ready (${DEFAULTS.maxQueue})
+  --queue-timeout D        longest a held connection waits   (${ms(DEFAULTS.queueTimeoutMs)})
+  --log-format FORMAT      prefix | raw | json               (${DEFAULTS.logFormat})
+  --no-prefix              same as --log-format raw
+  --json-logs              same as --log-format json
+  --user USER              run workers as USER (the primary must be root)
+  --group GROUP            run workers as GROUP
+  --watch                  reload when the app's files change (off)
+  --config FILE            config file                       (./corral.config.*)
+  -h, --help               show this help
+
+After --, leading arguments starting with "-" go to node (write --flag=value);
+everything from the first other argument, or after a second --, goes to the app:
+  corral start server.js -w 4 -- --max-old-space-size=512 serve --verbose
+  corral start server.js -- --inspect -- --port 3000
+`;

@@ -1,0 +1,24 @@
+/**
+ * Default values, in one place so resolve.ts and the --help text cannot disagree.
+ * Workers (usable CPUs), name (the entry's base name) and cwd depend on the
+ * machine and the entry; resolve.ts computes those.
+ */
+import type { BalanceStrategy, LogFormat } from "./types.js";
+
+export const DEFAULTS = Object.freeze({
+  balance: "round-robin" as BalanceStrategy,
+  adminHost: "127.0.0.1",
+  waitReady: false,
+  listenTimeoutMs: 8_000,
+  killTimeoutMs: 10_000,
+  hangTimeoutMs: 10_000,
+  maxMemoryBytes: 0,
+  maxRestarts: 10,
+  minUptimeMs: 5_000,
+  reloadParallel: 1,
+  watch: false,
+  logFormat: "prefix" as LogFormat,
+  maxQueue: 1024,
+  queueTimeoutMs: 10_000,
+  heartbeatIntervalMs: 1_000,
+});

@@ -1,0 +1,147 @@
+/**
+ * The edge: options from wherever they came (new Corral(), flags, a config
+ * file, CORRAL_* env) become one validated, frozen ResolvedOptions. The core
+ * never sees "10s" or "512M", and every bad value is reported here, by the
+ * name the user gave it, with what is allowed.
+ */
+import { statSync, type Stats } from "node:fs";
+import path from "node:path";
+import { entryNotAFile, entryNotFound, missingEntry, reusePortUnsupported, unknownOption } from "../errors.js";
+import { isLoopbackHost, parseAdmin } from "./admin.js";
+import { resolveWorkerCount, usableCpus } from "./cpus.js";
+import { DEFAULTS } from "./defaults.js";
+import { optionsFromEnv } from "./env.js";
+import { OPTION_KEYS, isOptionKey, sourceName, type OptionKey } from "./keys.js";
+import type { OptionLayer, OptionSources, RawOptions } from "./keys.js";
+import { mergeSources } from "./merge.js";
+import { reusePortUnavailable } from "./reuse-port.js";
+import { BALANCE_STRATEGIES, LOG_FORMATS, type ResolvedOptions } from "./types.js";
+import * as parse from "./values.js";
+
+export interface ResolveContext {
+  /** Base for a relative `cwd` option; also the default `cwd`. Default: process.cwd(). */
+  cwd?: string;
+  /** CORRAL_* variables are read from here, below `input` in precedence. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** What to call each input value in errors (e.g. "--workers"); default: the flag name. */
+  sources?: OptionSources;
+  /** Usable CPUs, for tests; default: usableCpus(). */
+  usableCpus?: number;
+  /** Node version and platform that will run the workers, for tests; default: this process's. */
+  nodeVersion?: string;
+  platform?: string;
+}
+
+/** Control socket file names and metrics labels use the name, so it stays filename- and label-safe. */
+export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+const NAME_RULE = { pattern: NAME_PATTERN, allowed: "1 to 64 letters, digits, dots, underscores or dashes" };
+const TOKEN_RULE = { pattern: /^[\x21-\x7e]+$/, allowed: "a non-empty token of printable ASCII without spaces" };
+
+/**
+ * `input` is either plain options (new Corral({...}): errors name them by flag)
+ * or an OptionLayer from mergeSources, whose sources name each value's origin.
+ */
+export function resolveOptions(input: RawOptions | OptionLayer, context: ResolveContext = {}): ResolvedOptions {
+  const layer = isOptionLayer(input) ? input : { options: input, sources: context.sources ?? {} };
+  if (typeof layer.options !== "object" || layer.options === null || Array.isArray(layer.options)) {
+    throw parse.invalid("corral options", layer.options, "an object with at least { entry }");
+  }
+  for (const key of Object.keys(layer.options)) {
+    if (!isOptionKey(key)) throw unknownOption("corral options", key, OPTION_KEYS);
+  }
+  const env = optionsFromEnv(context.env ?? process.env);
+  const merged = mergeSources(layer, null, env);
+  const values = merged.options;
+  const from = (key: OptionKey) => sourceName(merged.sources, key);
+  const given = (key: OptionKey): boolean => values[key] !== undefined;
+  const duration = (key: OptionKey, fallback: number, min = 0) =>
+    given(key) ? parse.parseDuration(from(key), values[key], { min }) : fallback;
+  const integer = (key: OptionKey, fallback: number, min: number, max: number) =>
+    given(key) ? parse.parseInteger(from(key), values[key], { min, max }) : fallback;
+  const boolean = (key: OptionKey, fallback: boolean) => (given(key) ? parse.parseBoolean(from(key), values[key]) : fallback);
+  const text = (key: OptionKey, rule?: { pattern: RegExp; allowed: string }) =>
+    given(key) ? parse.parseString(from(key), values[key], rule) : null;
+
+  const baseCwd = context.cwd ?? process.cwd();
+  const cwd = given("cwd") ? path.resolve(baseCwd, parse.parseString(from("cwd"), values.cwd)) : baseCwd;
+  if (!statOrNull(cwd)?.isDirectory()) throw parse.invalid(from("cwd"), values.cwd ?? cwd, "an existing directory");
+
+  if (!given("entry")) throw missingEntry();
+  const entry = path.resolve(cwd, parse.parseString(from("entry"), values.entry));
+  const entryStats = statOrNull(entry);
+  if (entryStats === null) throw entryNotFound(entry);
+  if (!entryStats.isFile()) throw entryNotAFile(entry);
+
+  const balance = given("balance") ? parse.parseEnum(from("balance"), values.balance, BALANCE_STRATEGIES) : DEFAULTS.balance;
+  if (balance === "os") {
+    const reason = reusePortUnavailable(context.nodeVersion, context.platform);
+    if (reason !== null) throw reusePortUnsupported(from("balance"), reason);
+  }
+
+  const adminToken = text("adminToken", TOKEN_RULE);
+  const admin = parseAdmin(from("admin"), values.admin);
+  if (admin !== null && !isLoopbackHost(admin.host) && adminToken === null) {
+    throw parse.invalid(from("admin"), values.admin, "a loopback address, or set --admin-token to bind elsewhere");
+  }
+
+  const heartbeatIntervalMs = duration("heartbeatInterval", DEFAULTS.heartbeatIntervalMs, 10);
+  const hangTimeoutMs = duration("hangTimeout", DEFAULTS.hangTimeoutMs, 1);
+  // A worker is hung when heartbeats stop for hangTimeout; at or under one interval every worker looks hung.
+  // Blame the option the user set: hangTimeout if given, else the heartbeatInterval that outgrew the default.
+  if (hangTimeoutMs <= heartbeatIntervalMs) {
+    const heartbeat = parse.formatDuration(heartbeatIntervalMs);
+    const hang = parse.formatDuration(hangTimeoutMs);
+    throw given("hangTimeout")
+      ? parse.invalid(from("hangTimeout"), values.hangTimeout, `a duration longer than the heartbeat interval (${heartbeat})`)
+      : parse.invalid(from("heartbeatInterval"), values.heartbeatInterval, `a duration shorter than the hang timeout (${hang})`);
+  }
+
+  return Object.freeze({
+    entry,
+    workers: resolveWorkerCount(values.workers, context.usableCpus ?? usableCpus(), from("workers")),
+    balance,
+    name: given("name") ? parse.parseString(from("name"), values.name, NAME_RULE) : defaultName(entry),
+    admin,
+    adminToken,
+    waitReady: boolean("waitReady", DEFAULTS.waitReady),
+    listenTimeoutMs: duration("listenTimeout", DEFAULTS.listenTimeoutMs, 1),
+    killTimeoutMs: duration("killTimeout", DEFAULTS.killTimeoutMs),
+    hangTimeoutMs,
+    maxMemoryBytes: given("maxMemory") ? parse.parseSize(from("maxMemory"), values.maxMemory) : DEFAULTS.maxMemoryBytes,
+    maxRestarts: integer("maxRestarts", DEFAULTS.maxRestarts, 0, 1_000_000),
+    minUptimeMs: duration("minUptime", DEFAULTS.minUptimeMs),
+    reloadParallel: integer("reloadParallel", DEFAULTS.reloadParallel, 1, 1024),
+    user: text("user"),
+    group: text("group"),
+    watch: boolean("watch", DEFAULTS.watch),
+    nodeArgs: Object.freeze(given("nodeArgs") ? parse.parseStringList(from("nodeArgs"), values.nodeArgs) : []),
+    args: Object.freeze(given("args") ? parse.parseStringList(from("args"), values.args) : []),
+    env: Object.freeze(given("env") ? parse.parseStringMap(from("env"), values.env) : {}),
+    cwd,
+    logFormat: given("logFormat") ? parse.parseEnum(from("logFormat"), values.logFormat, LOG_FORMATS) : DEFAULTS.logFormat,
+    maxQueue: integer("maxQueue", DEFAULTS.maxQueue, 0, 1_000_000),
+    queueTimeoutMs: duration("queueTimeout", DEFAULTS.queueTimeoutMs),
+    heartbeatIntervalMs,
+  });
+}
+
+/** "src/my server.js" → "my-server": the base name without extension, made to fit NAME_PATTERN. */
+export function defaultName(entry: string): string {
+  const base = path.basename(entry, path.extname(entry)).replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 64);
+  return base === "" ? "app" : base;
+}
+
+/** "options" and "sources" are not option names, so a layer cannot be mistaken for plain options. */
+function isOptionLayer(input: unknown): input is OptionLayer {
+  if (typeof input !== "object" || input === null) return false;
+  const keys = Object.keys(input);
+  return keys.length === 2 && keys.includes("options") && keys.includes("sources");
+}
+
+function statOrNull(file: string): Stats | null {
+  try {
+    return statSync(file);
+  } catch {
+    return null;
+  }
+}

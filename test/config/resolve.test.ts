@@ -1,0 +1,269 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parseStartArgs } from "../../src/cli/args.js";
+import { optionsFromEnv } from "../../src/config/env.js";
+import { loadConfigFile } from "../../src/config/file.js";
+import { OPTION_KEYS, type OptionLayer, type RawOptions } from "../../src/config/keys.js";
+import { mergeSources } from "../../src/config/merge.js";
+import { defaultName, resolveOptions, type ResolveContext } from "../../src/config/resolve.js";
+import { reusePortUnavailable } from "../../src/config/reuse-port.js";
+import { CorralError } from "../../src/errors.js";
+
+let dir: string;
+before(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "corral-resolve-"));
+  writeFileSync(path.join(dir, "server.js"), "");
+  mkdirSync(path.join(dir, "app"));
+  writeFileSync(path.join(dir, "app", "main.mjs"), "");
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Resolves in the temp dir, with no CORRAL_* env and 3 usable CPUs unless given. */
+function resolve(input: RawOptions | OptionLayer, context: ResolveContext = {}) {
+  return resolveOptions(input, { cwd: dir, env: {}, usableCpus: 3, ...context });
+}
+
+function assertError(fn: () => unknown, code: string, message: string | RegExp): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof CorralError, `expected a CorralError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    if (typeof message === "string") assert.equal(error.message, message);
+    else assert.match(error.message, message);
+    return true;
+  });
+}
+
+describe("resolveOptions defaults", () => {
+  it("fills every default and makes paths absolute", () => {
+    assert.deepEqual(resolve({ entry: "server.js" }), {
+      entry: path.join(dir, "server.js"),
+      workers: 3,
+      balance: "round-robin",
+      name: "server",
+      admin: null,
+      adminToken: null,
+      waitReady: false,
+      listenTimeoutMs: 8_000,
+      killTimeoutMs: 10_000,
+      hangTimeoutMs: 10_000,
+      maxMemoryBytes: 0,
+      maxRestarts: 10,
+      minUptimeMs: 5_000,
+      reloadParallel: 1,
+      user: null,
+      group: null,
+      watch: false,
+      nodeArgs: [],
+      args: [],
+      env: {},
+      cwd: dir,
+      logFormat: "prefix",
+      maxQueue: 1024,
+      queueTimeoutMs: 10_000,
+      heartbeatIntervalMs: 1_000,
+    });
+  });
+
+  it("is frozen, nested values included", () => {
+    const resolved = resolve({ entry: "server.js", nodeArgs: ["--inspect"], env: { A: "1" }, admin: 9000 });
+    assert.ok(Object.isFrozen(resolved));
+    assert.ok(Object.isFrozen(resolved.nodeArgs));
+    assert.ok(Object.isFrozen(resolved.env));
+    assert.ok(Object.isFrozen(resolved.admin));
+    assert.throws(() => (resolved.nodeArgs as string[]).push("x"), TypeError);
+  });
+
+  it("converts typed and string forms alike", () => {
+    const resolved = resolve({
+      entry: "server.js", workers: "-1", killTimeout: "2m", maxMemory: "512M", waitReady: true,
+      maxRestarts: 0, reloadParallel: 2, logFormat: "json", minUptime: 250, env: { PORT: "3000" },
+    });
+    assert.equal(resolved.workers, 2);
+    assert.equal(resolved.killTimeoutMs, 120_000);
+    assert.equal(resolved.maxMemoryBytes, 512 * 1024 * 1024);
+    assert.equal(resolved.waitReady, true);
+    assert.equal(resolved.maxRestarts, 0);
+    assert.equal(resolved.reloadParallel, 2);
+    assert.equal(resolved.logFormat, "json");
+    assert.equal(resolved.minUptimeMs, 250);
+    assert.deepEqual(resolved.env, { PORT: "3000" });
+  });
+
+  it("resolves a relative cwd, and the entry inside it", () => {
+    const resolved = resolve({ entry: "main.mjs", cwd: "app" });
+    assert.equal(resolved.cwd, path.join(dir, "app"));
+    assert.equal(resolved.entry, path.join(dir, "app", "main.mjs"));
+    assert.equal(resolved.name, "main");
+  });
+
+  it("derives a valid default name from any entry file name", () => {
+    assert.equal(defaultName("/srv/my app (v2).js"), "my-app-v2-");
+    assert.equal(defaultName("/srv/api.server.ts"), "api.server");
+    assert.equal(defaultName(`/srv/${"x".repeat(80)}.js`), "x".repeat(64));
+  });
+
+  it("reads CORRAL_* env below the input", () => {
+    const resolved = resolve({ entry: "server.js", workers: 2 }, { env: { CORRAL_WORKERS: "1", CORRAL_NAME: "from-env" } });
+    assert.equal(resolved.workers, 2);
+    assert.equal(resolved.name, "from-env");
+  });
+});
+
+describe("precedence: flags > config file > env", () => {
+  it("takes each value from the highest source that has it", async () => {
+    writeFileSync(
+      path.join(dir, "corral.config.json"),
+      JSON.stringify({ entry: "server.js", workers: 2, killTimeout: "20s", name: "from-file" }),
+    );
+    try {
+      const args = parseStartArgs(["--workers", "4", "--name", "from-flag"]);
+      const file = await loadConfigFile(undefined, dir);
+      assert.ok(file);
+      const env = optionsFromEnv({ CORRAL_WORKERS: "1", CORRAL_KILL_TIMEOUT: "30s", CORRAL_HANG_TIMEOUT: "40s" });
+      const resolved = resolve(mergeSources(args.flags, file.apps[0]!, env));
+      assert.equal(resolved.workers, 4); // flag over file and env
+      assert.equal(resolved.name, "from-flag");
+      assert.equal(resolved.killTimeoutMs, 20_000); // file over env
+      assert.equal(resolved.hangTimeoutMs, 40_000); // env when nothing else says
+      assert.equal(resolved.entry, path.join(dir, "server.js"));
+    } finally {
+      rmSync(path.join(dir, "corral.config.json"));
+    }
+  });
+});
+
+describe("bad values name their source and what is allowed", () => {
+  const file = (key: string) => `corral.config.json: apps[1].${key}`;
+  const cases: Array<[string, RawOptions, Record<string, string>, string]> = [
+    ["flag --workers", { workers: "abc" }, { workers: "--workers" }, '--workers: "abc" is not valid; expected a positive integer (at most 1024), max or -1'],
+    ["programmatic workers", { workers: 0 }, {}, "--workers: 0 is not valid; expected a positive integer (at most 1024), max or -1"],
+    ["file workers", { workers: "many" }, { workers: file("workers") }, `${file("workers")}: "many" is not valid; expected a positive integer (at most 1024), max or -1`],
+    ["balance", { balance: "fastest" }, {}, '--balance: "fastest" is not valid; expected one of round-robin, least-connections, ip-hash, os'],
+    ["name", { name: "my app" }, { name: "--name" }, '--name: "my app" is not valid; expected 1 to 64 letters, digits, dots, underscores or dashes'],
+    ["kill timeout", { killTimeout: "10x" }, {}, '--kill-timeout: "10x" is not valid; expected a duration like 500ms, 10s or 2m'],
+    ["listen timeout 0", { listenTimeout: 0 }, {}, "--listen-timeout: 0 is not valid; expected a duration from 1ms to 24 days, like 500ms, 10s or 2m"],
+    ["max memory", { maxMemory: "lots" }, {}, '--max-memory: "lots" is not valid; expected a size like 512K, 512M or 1G'],
+    ["max restarts", { maxRestarts: -1 }, {}, "--max-restarts: -1 is not valid; expected an integer from 0 to 1000000"],
+    ["reload parallel", { reloadParallel: "0" }, {}, '--reload-parallel: "0" is not valid; expected an integer from 1 to 1024'],
+    ["wait ready", { waitReady: "maybe" }, {}, '--wait-ready: "maybe" is not valid; expected true or false'],
+    ["log format", { logFormat: "xml" }, {}, '--log-format: "xml" is not valid; expected one of prefix, raw, json'],
+    ["max queue", { maxQueue: 1.5 }, {}, "--max-queue: 1.5 is not valid; expected an integer from 0 to 1000000"],
+    ["admin port", { admin: "99999" }, {}, '--admin: "99999" is not valid; expected [HOST:]PORT like 9000, 127.0.0.1:9000 or [::1]:9000 (port 0 to 65535)'],
+    ["admin token", { adminToken: "has space" }, {}, '--admin-token: "has space" is not valid; expected a non-empty token of printable ASCII without spaces'],
+    ["node args", { nodeArgs: "--inspect" }, {}, 'nodeArgs: "--inspect" is not valid; expected a list of strings'],
+    ["env", { env: { PORT: [1] } }, {}, "env.PORT: [1] is not valid; expected a string"],
+    ["cwd", { cwd: "missing-dir" }, {}, 'cwd: "missing-dir" is not valid; expected an existing directory'],
+    ["hang timeout", { hangTimeout: "1s" }, {}, '--hang-timeout: "1s" is not valid; expected a duration longer than the heartbeat interval (1s)'],
+    ["heartbeat", { heartbeatInterval: "20s" }, {}, '--heartbeat-interval: "20s" is not valid; expected a duration shorter than the hang timeout (10s)'],
+  ];
+  for (const [name, input, sources, message] of cases) {
+    it(name, () => {
+      assertError(() => resolve({ entry: "server.js", ...input }, { sources }), "CORRAL_ERR_BAD_OPTION", message);
+    });
+  }
+
+  const envCases: Array<[Record<string, string>, string]> = [
+    [{ CORRAL_WORKERS: "abc" }, 'CORRAL_WORKERS: "abc" is not valid; expected a positive integer (at most 1024), max or -1'],
+    [{ CORRAL_KILL_TIMEOUT: "soon" }, 'CORRAL_KILL_TIMEOUT: "soon" is not valid; expected a duration like 500ms, 10s or 2m'],
+    [{ CORRAL_WATCH: "sometimes" }, 'CORRAL_WATCH: "sometimes" is not valid; expected true or false'],
+    [{ CORRAL_BALANCE: "random" }, 'CORRAL_BALANCE: "random" is not valid; expected one of round-robin, least-connections, ip-hash, os'],
+  ];
+  for (const [env, message] of envCases) {
+    it(`env ${Object.keys(env)[0]}`, () => {
+      assertError(() => resolve({ entry: "server.js" }, { env }), "CORRAL_ERR_BAD_OPTION", message);
+    });
+  }
+
+  it("an empty env var counts as unset", () => {
+    assert.equal(resolve({ entry: "server.js" }, { env: { CORRAL_WORKERS: "", CORRAL_ADMIN: " " } }).workers, 3);
+  });
+});
+
+describe("structural errors", () => {
+  it("unknown key names it, suggests the closest and lists known options", () => {
+    assertError(
+      () => resolve({ entry: "server.js", wokers: 2 } as RawOptions),
+      "CORRAL_ERR_BAD_OPTION",
+      `corral options: unknown option "wokers" (did you mean "workers"?); known options: ${OPTION_KEYS.join(", ")}`,
+    );
+  });
+
+  it("entry not found gives the absolute path", () => {
+    assertError(() => resolve({ entry: "nope.js" }), "CORRAL_ERR_ENTRY_NOT_FOUND", `entry file not found: ${path.join(dir, "nope.js")}`);
+  });
+
+  it("a directory entry is not a file", () => {
+    assertError(() => resolve({ entry: "app" }), "CORRAL_ERR_ENTRY_NOT_FOUND", `entry is not a file: ${path.join(dir, "app")}`);
+  });
+
+  it("no entry at all says how to give one", () => {
+    assertError(() => resolve({}), "CORRAL_ERR_BAD_OPTION", /no entry file given; run corral start <entry>/);
+  });
+});
+
+describe("--admin", () => {
+  const valid: Array<[unknown, string | undefined, { host: string; port: number }]> = [
+    ["9000", undefined, { host: "127.0.0.1", port: 9000 }],
+    [9000, undefined, { host: "127.0.0.1", port: 9000 }],
+    ["127.0.0.1:9001", undefined, { host: "127.0.0.1", port: 9001 }],
+    ["localhost:9002", undefined, { host: "localhost", port: 9002 }],
+    ["[::1]:9003", undefined, { host: "::1", port: 9003 }],
+    ["0", undefined, { host: "127.0.0.1", port: 0 }],
+    ["0.0.0.0:9004", "secret-token", { host: "0.0.0.0", port: 9004 }],
+    ["[::]:9005", "secret-token", { host: "::", port: 9005 }],
+  ];
+  for (const [admin, adminToken, expected] of valid) {
+    it(`${JSON.stringify(admin)} → ${expected.host} ${expected.port}`, () => {
+      assert.deepEqual(resolve({ entry: "server.js", admin, adminToken }).admin, expected);
+    });
+  }
+  for (const admin of ["0.0.0.0:9000", "[::]:9000", "10.1.2.3:80", "example.com:80"]) {
+    it(`refuses ${admin} without a token`, () => {
+      assertError(
+        () => resolve({ entry: "server.js", admin }),
+        "CORRAL_ERR_BAD_OPTION",
+        `--admin: ${JSON.stringify(admin)} is not valid; expected a loopback address, or set --admin-token to bind elsewhere`,
+      );
+    });
+  }
+  for (const admin of ["::1:9000", "host:", ":9000x", "[127.0.0.1]:80", "a b:80", "-1", true]) {
+    it(`rejects ${JSON.stringify(admin)}`, () => {
+      assertError(() => resolve({ entry: "server.js", admin }), "CORRAL_ERR_BAD_OPTION", /^--admin: .* expected \[HOST:\]PORT/);
+    });
+  }
+});
+
+describe("--balance os", () => {
+  const cases: Array<[string, string, string | null]> = [
+    ["20.20.2", "linux", "Node 20.20.2"],
+    ["22.11.0", "linux", "Node 22.11.0"],
+    ["23.0.0", "linux", "Node 23.0.0"],
+    ["22.12.0", "linux", null],
+    ["23.1.0", "freebsd", null],
+    ["24.0.0", "linux", null],
+    ["24.0.0", "darwin", "darwin does not support it"],
+    ["24.0.0", "win32", "win32 does not support it"],
+  ];
+  for (const [nodeVersion, platform, problem] of cases) {
+    it(`Node ${nodeVersion} on ${platform}: ${problem ?? "ok"}`, () => {
+      const run = () => resolve({ entry: "server.js", balance: "os" }, { nodeVersion, platform });
+      if (problem === null) {
+        assert.equal(run().balance, "os");
+        return;
+      }
+      assertError(run, "CORRAL_ERR_REUSEPORT_UNSUPPORTED", new RegExp(`^--balance: "os" needs the reusePort listen option \\(SO_REUSEPORT\\); .*${problem}`));
+      if (platform === "linux") assert.match(reusePortUnavailable(nodeVersion, platform)!, /needs Node >= 22\.12/);
+    });
+  }
+  it("exits 2", () => {
+    try {
+      resolve({ entry: "server.js", balance: "os" }, { nodeVersion: "20.0.0", platform: "linux" });
+      assert.fail("should throw");
+    } catch (error) {
+      assert.equal((error as CorralError).exitCode, 2);
+    }
+  });
+});
