@@ -22,6 +22,8 @@ export interface WorkerSnapshot {
   restarts: number;
   /** Latest heartbeat figures, null before the first heartbeat. */
   stats: WorkerStats | null;
+  /** CPU use over the last heartbeat interval, in % of one core (null before two heartbeats). */
+  cpuPercent: number | null;
   /** Connections handed off to this worker since it started. */
   handoffs: number;
 }

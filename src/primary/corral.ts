@@ -19,8 +19,11 @@ import type { CorralEventName, CorralEvents, SlotState, SupervisorSnapshot, Work
 import { VERSION } from "../version.js";
 import { encodeWorkerEnv } from "../worker-env.js";
 import { Acceptors } from "./acceptors.js";
+import { guardChannel } from "./ipc-guard.js";
+import { resolveWorkerIdentity, type WorkerIdentity } from "./privileges.js";
 import { workerExecArgv } from "./launch.js";
 import { ManagedWorker } from "./managed-worker.js";
+import { reusePortDrainWarning } from "./reserved-port.js";
 import { Output } from "./output.js";
 import { decideRestart } from "./restart-policy.js";
 
@@ -53,17 +56,18 @@ export class Corral extends EventEmitter {
   private busy: Promise<unknown> | null = null;
   private stopping: Promise<void> | null = null;
   private watchdog: NodeJS.Timeout | null = null;
+  /** uid/gid of the workers (--user/--group); empty to keep the primary's. */
+  private readonly identity: WorkerIdentity;
   /** The admin server's URL once it listens (set by the admin server), for `status` and the dashboard. */
   adminUrl: string | null = null;
 
   constructor(options: CorralOptions | ResolvedOptions) {
     super();
     this.options = "listenTimeoutMs" in options ? options : resolveOptions(options);
-    if (this.options.balance === "os") {
-      throw badOption("--balance", "os", "round-robin, least-connections or ip-hash (os is not available yet)");
-    }
     this.acceptors = new Acceptors(this.options.balance, this.options);
     this.output = new Output(this.options.logFormat, this.options.name);
+    // Resolved here, not at start(), so an unknown --user fails before anything is opened.
+    this.identity = resolveWorkerIdentity(this.options.user, this.options.group);
   }
 
   // ---- public API -----------------------------------------------------------
@@ -82,8 +86,11 @@ export class Corral extends EventEmitter {
       cwd: o.cwd,
       silent: true,
       serialization: "json",
+      ...this.identity,
     });
     this.log("info", `starting ${o.workers} worker${o.workers === 1 ? "" : "s"} of ${basename(o.entry)} (${o.balance})`);
+    const osWarning = o.balance === "os" ? reusePortDrainWarning() : null;
+    if (osWarning) this.log("warn", osWarning);
     for (let id = 1; id <= o.workers; id++) this.addSlot(id);
     const tick = Math.max(50, Math.min(1000, Math.floor(o.hangTimeoutMs / 4)));
     this.watchdog = setInterval(() => this.checkHealth(), tick);
@@ -101,7 +108,11 @@ export class Corral extends EventEmitter {
       this.log("info", `reloading ${slots.length} worker${slots.length === 1 ? "" : "s"}, ${this.options.reloadParallel} at a time`);
       try {
         for (let i = 0; i < slots.length; i += this.options.reloadParallel) {
-          await Promise.all(slots.slice(i, i + this.options.reloadParallel).map((slot) => this.replace(slot)));
+          // allSettled: when one new worker fails, its batch-mates still finish (or fail) before the
+          // reload reports, so no replacement is left running behind a reload that has returned.
+          const batch = await Promise.allSettled(slots.slice(i, i + this.options.reloadParallel).map((slot) => this.replace(slot)));
+          const failed = batch.find((r): r is PromiseRejectedResult => r.status === "rejected");
+          if (failed) throw failed.reason;
         }
       } catch (error) {
         const reason = (error as Error).message;
@@ -267,6 +278,13 @@ export class Corral extends EventEmitter {
     this.workers.add(worker);
     const child = worker.worker.process;
     const ids = { id: slot.id, pid: worker.pid };
+    guardChannel(child, {
+      rejected: (reason) => this.log("warn", `worker ${slot.id} (pid ${worker.pid}): ${reason}`),
+      corrupt: (reason) => {
+        worker.killReason = reason;
+        worker.kill("SIGKILL");
+      },
+    });
     // A hand-off racing a worker's death fails on send; the exit handler re-distributes it.
     child.on("error", () => {});
     if (child.stdout) this.output.pipe(child.stdout, "stdout", ids);

@@ -1,0 +1,143 @@
+/**
+ * The admin HTTP server (`--admin [HOST:]PORT`):
+ *
+ *   GET  /            the live dashboard          GET /status   the supervisor snapshot (JSON)
+ *   GET  /assets/*    its scripts and styles      GET /events   server-sent events (snapshot every second + events)
+ *   GET  /metrics     Prometheus text             GET /healthz  200 while the primary runs
+ *   POST /reload      rolling reload              GET /readyz   200 with ≥ 1 ready worker and not shutting down, else 503
+ *   POST /scale       {"workers": N}              POST /login   the token form (browsers, when a token is set)
+ *
+ * Who may call what is AdminAuth's business (auth.ts); reload and scale are the
+ * control socket's own handlers (control/routes.ts), so both behave the same.
+ */
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { isLoopbackHost } from "../config/admin.js";
+import type { AdminAddress } from "../config/types.js";
+import { handleControl, sendJson } from "../control/routes.js";
+import { CorralError } from "../errors.js";
+import type { Corral } from "../primary/corral.js";
+import { AdminAuth, type Access } from "./auth.js";
+import { EventStream } from "./events.js";
+import { logIn, readTokenForm, sendLoginPage } from "./login.js";
+import { MetricsEndpoint } from "./metrics.js";
+import { StaticFiles } from "./static.js";
+
+export interface AdminServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+interface Context {
+  corral: Corral;
+  auth: AdminAuth;
+  files: StaticFiles;
+  events: EventStream;
+  metrics: MetricsEndpoint;
+}
+
+function accessOf(method: string, path: string): Access {
+  if (path === "/healthz" || path === "/readyz" || path === "/login") return "open";
+  return method === "POST" ? "write" : "read";
+}
+
+async function route(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://admin.invalid");
+  const path = url.pathname;
+  const method = req.method === "HEAD" ? "GET" : (req.method ?? "GET");
+  const { corral, auth } = ctx;
+
+  if (method === "POST" && path === "/login") return logIn(res, auth, await readTokenForm(req));
+  if (method === "GET" && path === "/" && auth.tokenRequired && url.searchParams.has("token")) {
+    return logIn(res, auth, url.searchParams.get("token"));
+  }
+  const refusal = auth.check(req, accessOf(method, path));
+  if (refusal) {
+    if (method === "GET" && path === "/" && refusal.status === 401) return sendLoginPage(res);
+    res.setHeader("www-authenticate", 'Bearer realm="corral"');
+    // The dashboard reads this header even on a refusal, to offer its token field.
+    if (path === "/status") res.setHeader("x-corral-write", auth.tokenRequired ? "token" : "denied");
+    return sendJson(res, refusal.status, { ok: false, error: refusal.reason, code: "CORRAL_ERR_CONTROL" });
+  }
+
+  switch (`${method} ${path}`) {
+    case "GET /healthz":
+      return sendJson(res, 200, { ok: true, pid: process.pid, uptimeMs: Math.round(process.uptime() * 1000) });
+    case "GET /readyz": {
+      const ready = corral.readyCount();
+      const reason = corral.shuttingDown ? "shutting down" : ready === 0 ? "no worker is ready" : null;
+      return sendJson(res, reason ? 503 : 200, { ok: reason === null, ready, desired: corral.snapshot().workersDesired, ...(reason ? { reason } : {}) });
+    }
+    case "GET /status":
+      res.setHeader("x-corral-write", auth.writeMode(req));
+      res.setHeader("cache-control", "no-store");
+      return sendJson(res, 200, corral.snapshot());
+    case "GET /metrics": {
+      const body = await ctx.metrics.render();
+      res.writeHead(200, { "content-type": ctx.metrics.contentType, "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
+      return void res.end(body);
+    }
+    case "GET /events":
+      if (req.method === "HEAD") return void res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8" }).end();
+      return ctx.events.open(req, res);
+    case "GET /":
+    case "GET /index.html":
+      return ctx.files.serve(req, res, "index.html");
+    case "POST /reload":
+    case "POST /scale":
+      return handleControl(corral, req, res);
+  }
+  if (method === "GET" && path.startsWith("/assets/")) return ctx.files.serve(req, res, path.slice("/assets/".length));
+  const allowed = ["/reload", "/scale"].includes(path) ? "POST" : "GET, HEAD";
+  if (["/", "/status", "/metrics", "/events", "/healthz", "/readyz", "/reload", "/scale"].includes(path)) {
+    res.setHeader("allow", allowed);
+    return sendJson(res, 405, { ok: false, error: `${req.method} ${path} is not allowed; use ${allowed}`, code: "CORRAL_ERR_CONTROL" });
+  }
+  sendJson(res, 404, { ok: false, error: `no route ${req.method} ${path}`, code: "CORRAL_ERR_CONTROL" });
+}
+
+function formatUrl(host: string, port: number): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+export async function startAdminServer(corral: Corral, address: AdminAddress, token: string | null): Promise<AdminServer> {
+  const server = http.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(new CorralError("CORRAL_ERR_CONTROL", `--admin: cannot listen on ${formatUrl(address.host, address.port)}: ${error.code ?? error.message}`, { cause: error }));
+    });
+    server.listen(address.port, address.host, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  const ctx: Context = {
+    corral,
+    auth: new AdminAuth(token, isLoopbackHost(address.host), port),
+    files: new StaticFiles(),
+    events: new EventStream(corral),
+    metrics: new MetricsEndpoint(corral),
+  };
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    route(ctx, req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { ok: false, error: (error as Error).message, code: "CORRAL_ERR_CONTROL" });
+      else res.destroy();
+    });
+  });
+  // A bad request from one client must not become an uncaught error in the supervisor.
+  server.on("clientError", (_error, socket) => socket.destroy());
+
+  const url = formatUrl(address.host, port);
+  corral.adminUrl = url;
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        if (corral.adminUrl === url) corral.adminUrl = null;
+        ctx.events.close();
+        ctx.metrics.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

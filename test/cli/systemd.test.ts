@@ -1,0 +1,45 @@
+// `corral systemd NAME [start args]` prints a unit that runs `corral start ... --name NAME` the way systemd should.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { CLI, fixture, runCli, tempDir } from "../helpers/corral.js";
+
+const directive = (unit: string, key: string): string[] =>
+  unit.split("\n").filter((line) => line.startsWith(`${key}=`)).map((line) => line.slice(key.length + 1));
+
+test("the unit drains on stop, reloads on SIGHUP and outlasts --kill-timeout", async () => {
+  const { code, stdout, stderr } = await runCli(["systemd", "api", fixture("hello.cjs"), "--workers", "2", "--kill-timeout", "30s", "--", "--max-old-space-size=256", "--", "--greeting", "hi there 100% $HOME"]);
+  assert.equal(code, 0, stderr);
+  assert.deepEqual(directive(stdout, "Type"), ["simple"]);
+  assert.deepEqual(directive(stdout, "KillSignal"), ["SIGTERM"]);
+  assert.deepEqual(directive(stdout, "KillMode"), ["mixed"], "SIGTERM to the supervisor only, not to every worker");
+  assert.deepEqual(directive(stdout, "TimeoutStopSec"), ["35"]);
+  assert.deepEqual(directive(stdout, "Restart"), ["on-failure"]);
+  assert.deepEqual(directive(stdout, "ExecReload"), ["/bin/kill -HUP $MAINPID"]);
+  const [exec] = directive(stdout, "ExecStart");
+  assert.equal(
+    exec,
+    `${process.execPath} ${CLI} start ${fixture("hello.cjs")} --workers 2 --kill-timeout 30s --name api -- --max-old-space-size=256 -- --greeting "hi there 100%% $$HOME"`,
+  );
+  const analyze = spawnSync("systemd-analyze", ["--version"], { encoding: "utf8" });
+  if (analyze.status === 0) {
+    const file = join(tempDir(), "api.service");
+    writeFileSync(file, stdout);
+    const verify = spawnSync("systemd-analyze", ["verify", file], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(verify.status, 0, `systemd-analyze verify:\n${verify.stdout}${verify.stderr}\n${stdout}`);
+  }
+});
+
+test("bad start options exit 2 before any unit is printed", async () => {
+  const bad = await runCli(["systemd", "api", fixture("hello.cjs"), "--kill-timeout", "soon"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--kill-timeout/);
+  assert.equal(bad.stdout, "");
+  assert.equal((await runCli(["systemd"])).code, 2);
+  assert.equal((await runCli(["systemd", "bad name!", fixture("hello.cjs")])).code, 2);
+  const twice = await runCli(["systemd", "api", fixture("hello.cjs"), "--name", "other"]);
+  assert.equal(twice.code, 2);
+  assert.match(twice.stderr, /--name/);
+});
