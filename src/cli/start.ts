@@ -81,11 +81,13 @@ async function runInForeground(corral: Corral): Promise<number> {
   });
 
   try {
-    await corral.start();
+    // The admin server comes up first, so /healthz answers and /readyz says 503 while workers start.
     if (corral.options.admin) {
       const { startAdminServer } = await import("../admin/server.js");
       admin = await startAdminServer(corral, corral.options.admin, corral.options.adminToken);
+      process.stdout.write(`[corral] admin server on ${corral.adminUrl} (dashboard, /metrics, /status, /healthz, /readyz)\n`);
     }
+    await corral.start();
     if (corral.options.watch) {
       const { watchForChanges } = await import("../primary/watch.js");
       const watcher = watchForChanges(corral);
