@@ -16,11 +16,6 @@ interface RawHandle {
   getpeername?(out: Record<string, unknown>): number;
 }
 
-interface Queued {
-  handle: RawHandle;
-  since: number;
-}
-
 export interface AcceptorLimits {
   maxQueue: number;
   queueTimeoutMs: number;
@@ -36,7 +31,9 @@ export class Acceptor {
   readonly workers = new Set<ManagedWorker>();
   /** The ready subset, in a stable order: what the balancer chooses from. */
   private candidates: ManagedWorker[] = [];
-  private readonly queue: Queued[] = [];
+  /** Connections waiting for a worker, oldest first, and when each arrived (parallel arrays: no object per connection). */
+  private readonly queue: RawHandle[] = [];
+  private readonly queuedAt: number[] = [];
   private queueTimer: NodeJS.Timeout | null = null;
   private readonly peer: Record<string, unknown> = {};
   constructor(
@@ -100,11 +97,14 @@ export class Acceptor {
   /** Hands queued connections to workers that can take them now. */
   flush(): void {
     while (this.queue.length > 0) {
-      const worker = this.balancer.pick(this.candidates, this.peerOf(this.queue[0]!.handle));
+      const worker = this.balancer.pick(this.candidates, this.peerOf(this.queue[0]!));
       if (worker === undefined) return;
-      this.handOff(worker, this.queue.shift()!.handle);
+      this.queuedAt.shift();
+      this.handOff(worker, this.queue.shift()!);
     }
-    this.stopQueueTimer();
+    // The expiry timer is left running: under load the queue empties and refills on most
+    // acknowledgements, and re-arming an interval each time showed in the primary's profile.
+    // It stops itself on its next tick if the queue is still empty.
   }
 
   private peerOf(handle: RawHandle): string {
@@ -114,8 +114,9 @@ export class Acceptor {
   }
 
   private enqueue(handle: RawHandle): void {
-    this.queue.push({ handle, since: Date.now() });
-    if (this.queue.length > this.limits.maxQueue) this.drop(this.queue.shift()!);
+    this.queue.push(handle);
+    this.queuedAt.push(Date.now());
+    if (this.queue.length > this.limits.maxQueue) this.dropOldest();
     if (this.queueTimer === null) {
       const tick = Math.max(50, Math.min(1000, this.limits.queueTimeoutMs / 4));
       this.queueTimer = setInterval(() => this.expire(), tick);
@@ -125,12 +126,13 @@ export class Acceptor {
 
   private expire(): void {
     const cutoff = Date.now() - this.limits.queueTimeoutMs;
-    while (this.queue.length > 0 && this.queue[0]!.since <= cutoff) this.drop(this.queue.shift()!);
+    while (this.queue.length > 0 && this.queuedAt[0]! <= cutoff) this.dropOldest();
     if (this.queue.length === 0) this.stopQueueTimer();
   }
 
-  private drop(entry: Queued): void {
-    entry.handle.close();
+  private dropOldest(): void {
+    this.queuedAt.shift();
+    this.queue.shift()!.close();
     this.limits.onDropped();
   }
 
@@ -147,7 +149,8 @@ export class Acceptor {
 
   /** Stops accepting; connections still waiting in the queue are closed. */
   close(): void {
-    for (const entry of this.queue.splice(0)) entry.handle.close();
+    this.queuedAt.length = 0;
+    for (const handle of this.queue.splice(0)) handle.close();
     this.stopQueueTimer();
     this.server.close();
   }

@@ -13,9 +13,11 @@ import type { BalanceStrategy } from "../config/types.js";
 import { CMD, type ListenReply, type ListenRequest, type SockName } from "../protocol.js";
 import { Acceptor } from "./acceptor.js";
 import type { ManagedWorker } from "./managed-worker.js";
+import { ReservedPort } from "./reserved-port.js";
 
 interface Entry {
-  acceptor: Acceptor;
+  /** A listening socket that hands off connections, or (`--balance os`) a port held for workers that listen themselves. */
+  acceptor: Acceptor | ReservedPort;
   opened: Promise<SockName>;
 }
 
@@ -29,7 +31,7 @@ export class Acceptors {
   private closed = false;
 
   constructor(
-    private readonly strategy: Exclude<BalanceStrategy, "os">,
+    private readonly strategy: BalanceStrategy,
     private readonly limits: { maxQueue: number; queueTimeoutMs: number },
   ) {}
 
@@ -40,12 +42,14 @@ export class Acceptors {
     if (this.closed) return reply("ECANCELED", null);
     let entry = this.byKey.get(request.key);
     if (!entry) {
-      const acceptor = new Acceptor(request.key, request, createBalancer(this.strategy), {
-        maxQueue: this.limits.maxQueue,
-        queueTimeoutMs: this.limits.queueTimeoutMs,
-        nextSeq: () => (this.seq = (this.seq + 1) % Number.MAX_SAFE_INTEGER),
-        onDropped: () => this.dropped++,
-      });
+      const acceptor = this.strategy === "os"
+        ? new ReservedPort(request.key, request)
+        : new Acceptor(request.key, request, createBalancer(this.strategy), {
+          maxQueue: this.limits.maxQueue,
+          queueTimeoutMs: this.limits.queueTimeoutMs,
+          nextSeq: () => (this.seq = (this.seq + 1) % Number.MAX_SAFE_INTEGER),
+          onDropped: () => this.dropped++,
+        });
       entry = { acceptor, opened: acceptor.open() };
       this.byKey.set(request.key, entry);
     }

@@ -9,6 +9,9 @@
  * round-robin (lib/internal/cluster/child.js `rr()`), so `address()`, `close()`,
  * `listening` and port 0 behave as without corral.
  *
+ * With `--balance os` the primary only holds the port (and resolves port 0);
+ * the server then listens on its own SO_REUSEPORT socket (own-listen.ts).
+ *
  * Unix socket paths and inherited fds keep node's own cluster path (the primary
  * is a real node:cluster primary, so it answers those itself).
  */
@@ -17,6 +20,7 @@ import { constants as osConstants } from "node:os";
 import type { Server } from "node:net";
 import { acceptorKey, type Handoff, type ListenReply, type SockName } from "../protocol.js";
 import { sendToPrimary } from "./channel.js";
+import { OwnListen } from "./own-listen.js";
 
 type GetServer = (server: Server, options: ListenOptions, cb: (err: number, handle?: unknown) => void) => void;
 
@@ -61,29 +65,37 @@ export class PrimaryListenHandle {
   unref(): void {}
 }
 
+/** A server listening through the primary, or on its own socket (`--balance os`). */
+export type ServerListen = PrimaryListenHandle | OwnListen;
+
 interface PendingListen {
   key: string;
   indexKey: string;
   index: number;
   server: Server;
+  ipv6Only: boolean;
   cb: (err: number, handle?: unknown) => void;
 }
 
 export interface ListenEvents {
-  /** A server started listening through the primary. */
-  onListening(handle: PrimaryListenHandle): void;
+  /** A server started listening through the primary (or on its own socket the primary gave it the port of). */
+  onListening(listen: ServerListen): void;
   /** A listen request finished (either way); used for readiness. */
   onSettled(): void;
 }
 
 export class ListenRegistry {
-  readonly handles = new Map<string, PrimaryListenHandle>();
+  readonly handles = new Map<string, ServerListen>();
   private readonly pending = new Map<number, PendingListen>();
   /** Per (address, port, family): which indexes are in use, so a 2nd server on port 0 gets its own acceptor. */
   private readonly indexes = new Map<string, Set<number>>();
   private seq = 0;
 
-  constructor(private readonly events: ListenEvents) {}
+  constructor(
+    private readonly events: ListenEvents,
+    /** `--balance os`: bind our own SO_REUSEPORT socket instead of taking connections from the primary. */
+    private readonly reusePort = false,
+  ) {}
 
   get pendingCount(): number {
     return this.pending.size;
@@ -113,7 +125,7 @@ export class ListenRegistry {
     used.add(index);
     const key = acceptorKey(address, port, addressType, index);
     const seq = ++this.seq;
-    this.pending.set(seq, { key, indexKey, index, server, cb });
+    this.pending.set(seq, { key, indexKey, index, server, ipv6Only: options.ipv6Only === true, cb });
     sendToPrimary({
       act: "listen", seq, key, address, port, addressType,
       backlog: typeof options.backlog === "number" ? options.backlog : 511,
@@ -131,6 +143,8 @@ export class ListenRegistry {
       // net turns a negative errno into the usual EADDRINUSE/EACCES error on the server.
       const errno = (osConstants.errno as Record<string, number>)[reply.error ?? "EINVAL"] ?? osConstants.errno.EINVAL;
       pending.cb(-errno);
+    } else if (this.reusePort) {
+      this.listenOwn(pending, reply.sockname);
     } else {
       const handle = new PrimaryListenHandle(pending.key, pending.server, reply.sockname, (h) => {
         this.handles.delete(h.key);
@@ -141,6 +155,22 @@ export class ListenRegistry {
       this.events.onListening(handle);
     }
     this.events.onSettled();
+  }
+
+  private listenOwn(pending: PendingListen, sockname: SockName): void {
+    const own = OwnListen.bind(pending.key, pending.server, sockname, pending.ipv6Only, (l) => {
+      this.handles.delete(l.key);
+      this.freeIndex(pending.indexKey, pending.index);
+    });
+    if (typeof own === "number") {
+      this.freeIndex(pending.indexKey, pending.index);
+      sendToPrimary({ act: "close", key: pending.key });
+      return pending.cb(own);
+    }
+    this.handles.set(pending.key, own);
+    // net's listenOnPrimaryHandle adopts the bound handle and calls listen() on it.
+    pending.cb(0, own.handle);
+    if (!own.closed) this.events.onListening(own);
   }
 
   private freeIndex(indexKey: string, index: number): void {
@@ -161,7 +191,8 @@ export class ListenRegistry {
    * or closing, in which case the primary re-distributes it (as node's child.js does).
    */
   accept(message: Handoff, clientHandle: unknown, refusing: boolean): void {
-    const handle = this.handles.get(message.key);
+    const listen = this.handles.get(message.key);
+    const handle = listen instanceof PrimaryListenHandle ? listen : undefined;
     const server = handle?.server as (Server & { _connections: number }) | undefined;
     let accepted = handle !== undefined && !handle.closed && handle.onconnection !== null && !refusing;
     if (accepted && server && server.maxConnections != null && server._connections >= server.maxConnections) accepted = false;

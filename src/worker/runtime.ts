@@ -14,7 +14,7 @@ import { onPrimaryMessage, sendToPrimary } from "./channel.js";
 import { drain, isDraining } from "./drain.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { HttpStats } from "./http-stats.js";
-import { ListenRegistry, type PrimaryListenHandle } from "./listen.js";
+import { ListenRegistry, type ServerListen } from "./listen.js";
 import { setRegistry, type ShutdownHook } from "./shared-state.js";
 import { decodeWorkerEnv, type WorkerSettings } from "../worker-env.js";
 
@@ -56,7 +56,7 @@ function main(settings: WorkerSettings): void {
   };
 
   const listens: ListenRegistry = new ListenRegistry({
-    onListening(handle: PrimaryListenHandle) {
+    onListening(handle: ServerListen) {
       stats.instrument(handle.server);
       if (reportLoad) handle.server.on("connection", onConnection);
     },
@@ -68,7 +68,7 @@ function main(settings: WorkerSettings): void {
         if (listens.pendingCount === 0 && listens.handles.size > 0) sendReady();
       });
     },
-  });
+  }, settings.balance === "os");
   listens.install();
 
   setRegistry({
@@ -83,7 +83,7 @@ function main(settings: WorkerSettings): void {
 
   const drainNow = (timeoutMs: number): void => {
     const servers: Server[] = [...listens.handles.values()].map((h) => h.server);
-    void drain({ servers: () => servers, stats, hooks }, timeoutMs);
+    void drain({ servers: () => servers, connections: () => listens.connectionCount(), stats, hooks }, timeoutMs);
   };
 
   onPrimaryMessage((message, handle) => {
