@@ -9,7 +9,7 @@ import net from "node:net";
 import { getSystemErrorName } from "node:util";
 
 /** libuv's uv_tcp_flags (uv.h), stable across libuv 1.x; node passes them to uv_tcp_bind. */
-const UV_TCP_IPV6ONLY = 1;
+export const UV_TCP_IPV6ONLY = 1;
 const UV_TCP_REUSEPORT = 2;
 
 /** The TCP handle (tcp_wrap) as net.Server holds it in `_handle`. */

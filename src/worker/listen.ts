@@ -21,6 +21,7 @@ import type { Server } from "node:net";
 import { acceptorKey, type Handoff, type ListenReply, type SockName } from "../protocol.js";
 import { sendToPrimary } from "./channel.js";
 import { OwnListen } from "./own-listen.js";
+import { UV_TCP_IPV6ONLY } from "../reuse-port.js";
 
 type GetServer = (server: Server, options: ListenOptions, cb: (err: number, handle?: unknown) => void) => void;
 
@@ -31,7 +32,8 @@ interface ListenOptions {
   addressType?: number;
   fd?: number | null;
   backlog?: number;
-  ipv6Only?: boolean;
+  /** libuv bind flags: UV_TCP_IPV6ONLY (1) is how net passes `ipv6Only: true` (Node 20 drops it when no host is given). */
+  flags?: number;
   [key: string]: unknown;
 }
 
@@ -125,11 +127,12 @@ export class ListenRegistry {
     used.add(index);
     const key = acceptorKey(address, port, addressType, index);
     const seq = ++this.seq;
-    this.pending.set(seq, { key, indexKey, index, server, ipv6Only: options.ipv6Only === true, cb });
+    const ipv6Only = ((options.flags ?? 0) & UV_TCP_IPV6ONLY) !== 0;
+    this.pending.set(seq, { key, indexKey, index, server, ipv6Only, cb });
     sendToPrimary({
       act: "listen", seq, key, address, port, addressType,
       backlog: typeof options.backlog === "number" ? options.backlog : 511,
-      ipv6Only: options.ipv6Only === true,
+      ipv6Only,
     });
   }
 

@@ -91,3 +91,11 @@ test("server.address() reports the real port and server.close() stops that worke
   assert.equal(pids.size, 1, `one worker still listening: ${[...pids]}`);
   await stop(corral);
 });
+
+test("ipv6Only reaches the primary's socket (IPv4 clients are refused)", async () => {
+  const corral = startCorral(["start", fixture("ipv6-only.cjs"), "-w", "1", "--name", "v6only"]);
+  const port = await corral.ready(1);
+  assert.equal((await request(port, "/", { host: "::1" })).body, "ok");
+  await assert.rejects(request(port, "/", { host: "127.0.0.1" }), /ECONNREFUSED/);
+  await stop(corral);
+});

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs that `npm ci` does not provide:
+#   promtool  (Debian package prometheus)   `promtool check metrics` on /metrics output
+#   chromium  (Debian package chromium)     dashboard tests through playwright-core
+#   tmux      (Debian package tmux)         `corral top` terminal UI test
+#   Node 24   (npm package node@24, into .tools/node24)   reusePort / `--balance os` tests
+# Idempotent: anything already present is left alone, so re-runs take well under a second.
+# Quiet on success; on failure prints the failing command's output and exits non-zero.
+# Cold run on Debian 12 (nothing installed): see docs/internals.md § "Test tools".
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# Runs a command with its output appended to the log; on failure shows the whole log
+# (so a failed install also shows the `apt-get update` warnings that explain it).
+run() {
+  local status=0
+  "$@" >>"$log" 2>&1 || status=$?
+  if ((status != 0)); then
+    cat "$log" >&2
+    echo "install-test-tools: failed (exit $status): $*" >&2
+    exit 1
+  fi
+}
+
+# --- Debian packages ---------------------------------------------------------
+packages=()
+command -v promtool >/dev/null 2>&1 || packages+=(prometheus) # bookworm's prometheus ships /usr/bin/promtool
+command -v tmux >/dev/null 2>&1 || packages+=(tmux)
+# chromium-common only *recommends* a font; without one, headless pages lay out text with no glyphs.
+command -v chromium >/dev/null 2>&1 || packages+=(chromium fonts-liberation)
+
+if ((${#packages[@]} > 0)); then
+  sudo=()
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null 2>&1 || { echo "install-test-tools: need root (or sudo) to apt-get install ${packages[*]}" >&2; exit 1; }
+    sudo=(sudo -n)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  # Wait for another apt/dpkg (e.g. unattended-upgrades) instead of failing on its lock.
+  apt=("${sudo[@]}" apt-get -q -y -o DPkg::Lock::Timeout=300)
+  run "${apt[@]}" update
+  # No recommends: they would add prometheus-node-exporter (a daemon) and chromium's
+  # desktop helpers (upower, udev, notification-daemon), none of which the tests use.
+  run "${apt[@]}" install --no-install-recommends "${packages[@]}"
+  for bin in promtool tmux chromium; do
+    command -v "$bin" >/dev/null 2>&1 || { echo "install-test-tools: $bin still missing after apt-get install" >&2; exit 1; }
+  done
+fi
+
+# --- Node 24 -----------------------------------------------------------------
+# The npm package `node` fetches the matching node-<os>-<arch> binary package from the
+# registry (the only place CI can reach besides Debian's mirrors). .tools/ is git-ignored.
+node24=.tools/node24/node_modules/.bin/node
+if ! "$node24" --version 2>/dev/null | grep -q '^v24\.'; then
+  rm -rf .tools/node24
+  run npm install --prefix .tools/node24 --no-save --no-audit --no-fund node@24
+  "$node24" --version 2>/dev/null | grep -q '^v24\.' || { echo "install-test-tools: $node24 is not a working Node 24" >&2; exit 1; }
+fi
