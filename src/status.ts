@@ -67,5 +67,7 @@ export interface CorralEvents {
   "reload-failed": { reason: string };
   "scale": { from: number; to: number };
   "shutdown": { reason: string };
+  /** Every worker has exited; the supervisor is done. */
+  "stopped": Record<string, never>;
 }
 export type CorralEventName = keyof CorralEvents;

@@ -18,7 +18,7 @@ import type { CorralEventName } from "../status.js";
 const STREAMED: Record<CorralEventName, true> = {
   "worker-fork": true, "worker-ready": true, "worker-exit": true, "worker-restart": true, "worker-errored": true,
   "worker-hung": true, "worker-memory": true, "reload-start": true, "reload-done": true, "reload-failed": true,
-  scale: true, shutdown: true,
+  scale: true, shutdown: true, stopped: true,
 };
 const EVENT_NAMES = Object.keys(STREAMED) as CorralEventName[];
 const SNAPSHOT_EVERY_MS = 1000;

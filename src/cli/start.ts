@@ -72,8 +72,12 @@ async function runInForeground(corral: Corral): Promise<number> {
   process.on("SIGTERM", onStopSignal);
   process.on("SIGINT", onStopSignal);
   process.on("SIGHUP", () => {
-    corral.reload().catch(() => {
-      // The supervisor already reported why; the old workers keep serving.
+    corral.log("info", "SIGHUP: rolling reload");
+    corral.reload().catch((error: Error) => {
+      // A failed reload was already reported with the app's error; a refused one was not.
+      if (error instanceof CorralError && (error.code === "CORRAL_ERR_BUSY" || error.code === "CORRAL_ERR_STOPPED")) {
+        corral.log("warn", `SIGHUP ignored: ${error.message}`);
+      }
     });
   });
   corral.on("fatal", () => {
@@ -99,7 +103,7 @@ async function runInForeground(corral: Corral): Promise<number> {
     if (error instanceof CorralError && (error.code === "CORRAL_ERR_ALL_ERRORED" || error.code === "CORRAL_ERR_STOPPED")) return 1;
     throw error;
   }
-  await new Promise<void>((resolve) => corral.once("stopped", resolve));
+  await new Promise<void>((resolve) => corral.once("stopped", () => resolve()));
   await Promise.allSettled([control.close(), admin?.close()]);
   return exitCode;
 }

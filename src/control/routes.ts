@@ -9,6 +9,16 @@ import type { Corral } from "../primary/corral.js";
 
 const MAX_BODY = 64 * 1024;
 
+/** Each path and the one method it takes: a known path with another method is a 405, not a 404. */
+const METHODS: ReadonlyMap<string, string> = new Map([["/status", "GET"], ["/reload", "POST"], ["/scale", "POST"], ["/stop", "POST"]]);
+
+/** A body over MAX_BODY: answered 413 without reading the rest, and the connection closed. */
+class BodyTooLarge extends CorralError {
+  constructor() {
+    super("CORRAL_ERR_CONTROL", `request body over ${MAX_BODY} bytes`);
+  }
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
@@ -17,13 +27,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 export function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
+    if (Number(req.headers["content-length"]) > MAX_BODY) return reject(new BodyTooLarge());
     let size = 0;
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY) {
-        reject(new CorralError("CORRAL_ERR_CONTROL", `request body over ${MAX_BODY} bytes`));
-        req.destroy();
+        reject(new BodyTooLarge());
+        req.pause(); // the 413 goes out with Connection: close; the rest is never read
       } else chunks.push(chunk);
     });
     req.on("end", () => {
@@ -43,6 +54,7 @@ export function readJsonBody(req: IncomingMessage): Promise<Record<string, unkno
 
 function statusOf(error: unknown): number {
   if (!(error instanceof CorralError)) return 500;
+  if (error instanceof BodyTooLarge) return 413;
   if (error.code === "CORRAL_ERR_BAD_OPTION" || error.code === "CORRAL_ERR_CONTROL") return 400;
   if (error.code === "CORRAL_ERR_BUSY" || error.code === "CORRAL_ERR_STOPPED") return 409;
   return 500;
@@ -66,14 +78,20 @@ export async function handleControl(corral: Corral, req: IncomingMessage, res: S
         return sendJson(res, 200, { ok: true, workers: corral.snapshot().workersDesired });
       }
       case "POST /stop":
-        sendJson(res, 202, { ok: true, stopping: true });
+        // The CLI waits for this pid to exit, up to the kill timeout and a margin.
+        sendJson(res, 202, { ok: true, stopping: true, pid: process.pid, killTimeoutMs: corral.options.killTimeoutMs });
         void corral.stop("corral stop");
         return;
-      default:
-        return sendJson(res, 404, { ok: false, error: `no route ${route}`, code: "CORRAL_ERR_CONTROL" });
+      default: {
+        const method = METHODS.get(path ?? "");
+        if (method === undefined) return sendJson(res, 404, { ok: false, error: `no route ${route}`, code: "CORRAL_ERR_CONTROL" });
+        res.setHeader("allow", method);
+        return sendJson(res, 405, { ok: false, error: `${path} takes ${method}, not ${req.method}`, code: "CORRAL_ERR_CONTROL" });
+      }
     }
   } catch (error) {
     const code = error instanceof CorralError ? error.code : "CORRAL_ERR_CONTROL";
+    if (error instanceof BodyTooLarge && !res.headersSent) res.setHeader("connection", "close");
     if (!res.headersSent) sendJson(res, statusOf(error), { ok: false, error: (error as Error).message, code });
   }
 }

@@ -162,7 +162,7 @@ export class Corral extends EventEmitter {
       this.lifecycle = "stopped";
       clusterInUse = false;
       this.log("info", "stopped");
-      this.emit("stopped");
+      this.emitEvent("stopped", {});
     })();
     return this.stopping;
   }
@@ -539,7 +539,8 @@ export class Corral extends EventEmitter {
     this.emit(event, payload);
   }
 
-  private log(level: "info" | "warn" | "error", message: string): void {
+  /** Writes a supervisor line in the configured log format (also for the CLI's own messages). */
+  log(level: "info" | "warn" | "error", message: string): void {
     this.output.event(level, message);
   }
 }

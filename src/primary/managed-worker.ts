@@ -31,6 +31,8 @@ export class ManagedWorker implements Candidate {
   readyAt = 0;
   lastHeartbeatAt = Date.now();
   stats: WorkerStats | null = null;
+  /** CPU use over the last heartbeat interval, in % of one core; null until two heartbeats arrived. */
+  cpuPercent: number | null = null;
   connections = 0;
   handoffs = 0;
   /** Set before we stop it on purpose (drain, scale down, kill after hang): its exit is not a crash. */
@@ -114,6 +116,15 @@ export class ManagedWorker implements Candidate {
   clearTimers(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+  }
+
+  /** A heartbeat arrived: keep its figures and derive the CPU rate from the previous one. */
+  recordHeartbeat(stats: WorkerStats, now = Date.now()): void {
+    const previous = this.stats;
+    const elapsedMs = now - this.lastHeartbeatAt;
+    if (previous && elapsedMs > 0) this.cpuPercent = Math.max(0, ((stats.cpuSeconds - previous.cpuSeconds) * 1e5) / elapsedMs);
+    this.lastHeartbeatAt = now;
+    this.stats = stats;
   }
 
   rememberStderr(line: string): void {

@@ -4,10 +4,33 @@
  * the deadline (it SIGKILLs after --kill-timeout), so a hook that blocks the
  * event loop cannot keep the worker alive; we still arm a local timer so a
  * worker whose primary vanished does not linger.
+ *
+ * The order matters for zero failed requests:
+ * 1. The primary has already stopped routing new connections here; the
+ *    servers stop accepting. Every response from now on says `Connection: close`.
+ * 2. Keep-alive grace: idle keep-alive connections stay open for a while.
+ *    Closing an idle connection races a client that is sending its next request
+ *    on it (the request meets a reset, and most clients do not retry); a client
+ *    that uses its connection within the grace gets its answer with
+ *    `Connection: close` and reconnects — to a live worker. Clients keep idle
+ *    connections for less than the server's keepAliveTimeout (that is how they
+ *    avoid the same race with the server's own idle timer), so the grace is the
+ *    app's keepAliveTimeout (Node's default: 5 s), at most a quarter of the kill
+ *    timeout, and ends as soon as no connection is left.
+ * 3. Connections still idle after the grace are closed, and each in-flight
+ *    one when its response is done.
+ * 4. Shutdown hooks run once no request is in flight (a hook that closes the
+ *    database must not pull it from under a request), or at half the kill
+ *    timeout at the latest, so they get their share of time; long-lived
+ *    connections (WebSocket) are the hooks' to close.
+ * 5. Exit when every connection is gone.
  */
-import type { Server } from "node:net";
+import net, { type Server } from "node:net";
 import type { HttpStats } from "./http-stats.js";
 import type { ShutdownHook } from "./shared-state.js";
+
+/** Node's http.Server keepAliveTimeout default, for servers that report none. */
+const DEFAULT_KEEP_ALIVE_MS = 5_000;
 
 export interface DrainTargets {
   servers(): Server[];
@@ -21,28 +44,70 @@ export function isDraining(): boolean {
   return draining;
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/**
+ * Connections still open on `servers`. Counted on the servers themselves (net's own count,
+ * which closing the listener leaves intact): the listen registry forgets a server once it closes.
+ */
+function openConnections(servers: readonly Server[]): number {
+  let open = 0;
+  for (const server of servers) open += (server as Server & { _connections?: number })._connections ?? 0;
+  return open;
+}
+
+/** Waits up to `ms` for keep-alive clients to be told to reconnect; ends early once no connection is open. */
+async function keepAliveGrace(servers: readonly Server[], ms: number): Promise<void> {
+  if (ms <= 0) return;
+  const until = Date.now() + ms;
+  while (Date.now() < until && openConnections(servers) > 0) await sleep(Math.min(20, until - Date.now()));
+}
+
+/** The longest keepAliveTimeout of the HTTP servers; 0 without any (raw TCP has no idle connections to spare). */
+function keepAliveTimeout(servers: Server[]): number {
+  let longest = 0;
+  for (const server of servers) {
+    const http = server as Server & { keepAliveTimeout?: number; closeIdleConnections?: unknown };
+    if (typeof http.closeIdleConnections !== "function") continue;
+    // 0 disables the server's idle timer: idle connections would live forever, so use the default.
+    const timeout = typeof http.keepAliveTimeout === "number" && http.keepAliveTimeout > 0 ? http.keepAliveTimeout : DEFAULT_KEEP_ALIVE_MS;
+    longest = Math.max(longest, timeout);
+  }
+  return longest;
+}
+
 export async function drain(targets: DrainTargets, timeoutMs: number): Promise<never> {
   if (draining) return new Promise<never>(() => {});
   draining = true;
+  const began = Date.now();
   setTimeout(() => process.exit(0), timeoutMs + 1000).unref();
 
   targets.stats.startDraining();
-  const closed = targets.servers().map(
+  const servers = targets.servers();
+  // Stop accepting now — with --balance os the kernel would keep handing this worker connections.
+  // net's close, not http's: since Node 19 http's also closes idle connections, which step 3 does later.
+  const closed = servers.map(
     (server) =>
       new Promise<void>((resolve) => {
         if (!server.listening) return resolve();
-        // server.close() waits for every connection; http servers also drop idle keep-alive sockets.
-        server.close(() => resolve());
-        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        net.Server.prototype.close.call(server, () => resolve());
       }),
   );
-  const hooks = targets.hooks.map(async (hook) => {
-    try {
-      await hook();
-    } catch (error) {
-      console.error("[corral] shutdown hook failed:", error);
-    }
-  });
-  await Promise.all([...closed, ...hooks]);
+
+  await keepAliveGrace(servers, Math.min(keepAliveTimeout(servers), timeoutMs / 4));
+  targets.stats.closingIdle = true;
+  for (const server of servers) (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+
+  await Promise.race([targets.stats.whenIdle(), sleep(began + timeoutMs / 2 - Date.now())]);
+  await Promise.all(
+    targets.hooks.map(async (hook) => {
+      try {
+        await hook();
+      } catch (error) {
+        console.error("[corral] shutdown hook failed:", error);
+      }
+    }),
+  );
+  await Promise.all(closed);
   process.exit(0);
 }

@@ -20,6 +20,10 @@ export class HttpStats {
   latencySumMs = 0;
   /** Set when the worker drains: responses then carry `Connection: close`. */
   draining = false;
+  /** Set once drain closes idle keep-alive connections: a connection that goes idle then is closed too. */
+  closingIdle = false;
+  /** Resolved when the last in-flight request finishes (drain runs shutdown hooks then). */
+  private idleWaiters: Array<() => void> = [];
   private readonly instrumented = new WeakSet<object>();
 
   private readonly onRequest = (_req: IncomingMessage, res: ServerResponse): void => {
@@ -42,10 +46,11 @@ export class HttpStats {
       let bucket = 0;
       while (bucket < LATENCY_BUCKETS_MS.length && ms > LATENCY_BUCKETS_MS[bucket]!) bucket++;
       stats.latencyCounts[bucket]!++;
-      if (stats.draining) {
+      if (stats.closingIdle) {
         // A keep-alive response that finished during drain: its socket is idle now, let it go.
         (this.socket as { server?: HttpServer } | null)?.server?.closeIdleConnections?.();
       }
+      if (stats.inflight.size === 0 && stats.idleWaiters.length > 0) for (const resolve of stats.idleWaiters.splice(0)) resolve();
     };
   }
 
@@ -60,5 +65,11 @@ export class HttpStats {
   startDraining(): void {
     this.draining = true;
     for (const res of this.inflight) if (!res.headersSent) res.shouldKeepAlive = false;
+  }
+
+  /** Resolves when no request is in flight. */
+  whenIdle(): Promise<void> {
+    if (this.inflight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 }

@@ -1,0 +1,87 @@
+/**
+ * Human-readable `corral status`: a list of supervisors, or one supervisor's
+ * workers as a table. Pure functions of the snapshot, so the text is testable
+ * without a running supervisor.
+ */
+import type { SupervisorSnapshot, WorkerSnapshot } from "../status.js";
+
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, "0")}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h${String(m % 60).padStart(2, "0")}m`;
+  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, "0")}h`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** Left-aligned columns, two spaces apart; numbers right-aligned. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[], numeric: ReadonlySet<number> = new Set()): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join("\n") + "\n";
+}
+
+function workerState(w: WorkerSnapshot): string {
+  if (w.pid === 0) return w.slotState; // a slot waiting to restart, or given up on
+  if (w.slotState === "retired" && w.state !== "draining") return "retiring";
+  return w.state;
+}
+
+function listenAddress(s: SupervisorSnapshot): string {
+  return s.listening.map((l) => (l.family === "IPv6" ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`)).join(", ") || "-";
+}
+
+/** One supervisor: a summary line, then a row per worker process. */
+export function formatSupervisor(s: SupervisorSnapshot): string {
+  const summary =
+    `${s.name}: pid ${s.pid}, up ${formatDuration(s.uptimeMs)}, ${s.workersReady}/${s.workersDesired} workers ready, ` +
+    `${s.balance}, ${s.reloads} reload${s.reloads === 1 ? "" : "s"}, listening ${listenAddress(s)}` +
+    (s.shuttingDown ? ", SHUTTING DOWN" : "") +
+    `\n  entry ${s.entry} (node ${s.node}, corral ${s.version})\n\n`;
+  const rows = s.workers.map((w) => [
+    String(w.id),
+    w.pid ? String(w.pid) : "-",
+    workerState(w),
+    w.pid ? formatDuration(w.uptimeMs) : "-",
+    String(w.restarts),
+    w.cpuPercent === null || w.cpuPercent === undefined ? "-" : `${w.cpuPercent.toFixed(0)}%`,
+    w.stats ? formatBytes(w.stats.rss) : "-",
+    w.stats ? String(w.stats.connections) : "-",
+    w.stats ? String(w.stats.requests) : "-",
+  ]);
+  const header = ["ID", "PID", "STATE", "UPTIME", "RESTARTS", "CPU", "MEMORY", "CONNS", "REQUESTS"];
+  return summary + table(header, rows, new Set([0, 1, 4, 5, 6, 7, 8]));
+}
+
+/** Every running supervisor of this user, one line each. */
+export function formatSupervisorList(list: readonly SupervisorSnapshot[]): string {
+  if (list.length === 0) return "no corral is running\n";
+  const rows = list.map((s) => [
+    s.name,
+    String(s.pid),
+    `${s.workersReady}/${s.workersDesired}`,
+    formatDuration(s.uptimeMs),
+    String(s.reloads),
+    listenAddress(s),
+    s.shuttingDown ? "shutting down" : "running",
+    s.entry,
+  ]);
+  return table(["NAME", "PID", "READY", "UPTIME", "RELOADS", "LISTENING", "STATE", "ENTRY"], rows, new Set([1, 4]));
+}

@@ -1,0 +1,88 @@
+/**
+ * `--watch` (development): a rolling reload whenever a file under the entry's
+ * directory changes. Editors write a file in bursts (truncate, write, rename a
+ * swap file), so changes are debounced; node_modules and dotfiles (.git, editor
+ * swap files) are ignored. A reload that fails (a syntax error mid-edit) is
+ * logged and the running workers keep serving; the next save tries again.
+ */
+import { dirname } from "node:path";
+import { isCorralError } from "../errors.js";
+import type { Corral } from "./corral.js";
+import { watchTree, type TreeWatcher } from "./watch-tree.js";
+
+export const WATCH_DEBOUNCE_MS = 300;
+
+export interface Watcher {
+  close(): void;
+}
+
+export function watchForChanges(corral: Corral, debounceMs = WATCH_DEBOUNCE_MS): Watcher {
+  const root = dirname(corral.options.entry);
+  const log = (message: string): void => corral.log("warn", message);
+  let timer: NodeJS.Timeout | null = null;
+  let changed = new Set<string>();
+  let reloading = false;
+  let again = false;
+  let closed = false;
+
+  const reload = async (): Promise<void> => {
+    if (closed || corral.shuttingDown) return;
+    // A change during a reload means the new workers may run stale code: reload once more after.
+    if (reloading) {
+      again = true;
+      return;
+    }
+    const files = [...changed];
+    changed = new Set();
+    reloading = true;
+    log(`--watch: ${files.slice(0, 3).join(", ")}${files.length > 3 ? ` and ${files.length - 3} more` : ""} changed; reloading`);
+    try {
+      await corral.reload();
+    } catch (error) {
+      if (isCorralError(error) && error.code === "CORRAL_ERR_BUSY") {
+        // A reload or scale from the CLI is running: ours follows it, the change must not be lost.
+        for (const file of files) changed.add(file);
+        again = true;
+      } else if (!corral.shuttingDown) {
+        // The supervisor has already printed why (with the app's error output).
+        log("--watch: the new version did not start; the running workers keep serving until the next change");
+      }
+    } finally {
+      reloading = false;
+    }
+    if (again) {
+      again = false;
+      schedule();
+    }
+  };
+  const schedule = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      void reload();
+    }, debounceMs);
+  };
+
+  let tree: TreeWatcher;
+  try {
+    tree = watchTree(
+      root,
+      (file) => {
+        changed.add(file);
+        schedule();
+      },
+      log,
+    );
+  } catch (error) {
+    log(`--watch: cannot watch ${root}: ${(error as Error).message}`);
+    return { close() {} };
+  }
+  log(`--watch: reloading on changes under ${root} (${tree.directories} director${tree.directories === 1 ? "y" : "ies"}; node_modules and dotfiles ignored)`);
+  return {
+    close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      tree.close();
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Scaling at run time under continuous keep-alive load: up adds ready workers,
+ * down drains the surplus; no request fails, and a draining worker receives
+ * no new connection while it finishes its in-flight requests.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { getJson, request, waitFor } from "../helpers/corral.js";
+import { startApp } from "../helpers/lifecycle.js";
+import { Load } from "../helpers/load.js";
+
+describe("scale", () => {
+  it("2 → 4 → 1 with zero failed requests", async () => {
+    const app = await startApp([]);
+    const load = new Load(app.port, { keepAlive: 3, fresh: 1 }).start();
+    try {
+      await load.progress(100);
+      const up = await app.cli(["scale", app.name, "4"]);
+      assert.equal(up.code, 0, up.stderr);
+      assert.match(up.stdout, /now runs 4 workers/);
+      const four = await app.readyPids();
+      assert.equal(four.length, 4);
+      assert.deepEqual((await app.status()).workers.map((w) => w.id), [1, 2, 3, 4]);
+      // New workers take traffic: fresh connections reach all four.
+      const seen = new Set<number>();
+      await waitFor(async () => {
+        seen.add((await getJson(app.port, "/")).pid);
+        return four.every((pid) => seen.has(pid));
+      }, `every one of ${four} to answer (saw ${[...seen]})`, 20_000, 1);
+
+      await load.progress(100);
+      const down = await app.cli(["scale", app.name, "1"]);
+      assert.equal(down.code, 0, down.stderr);
+      const status = await app.status();
+      assert.equal(status.workersDesired, 1);
+      assert.deepEqual(status.workers.map((w) => [w.id, w.state]), [[1, "ready"]], "drained workers are gone when scale returns");
+      await load.progress(100);
+    } finally {
+      await load.stop();
+    }
+    assert.equal(load.failed, 0, load.summary());
+    assert.match(app.corral.output, /scaled from 2 to 4 workers/);
+    assert.match(app.corral.output, /scaled from 4 to 1 worker\b/);
+  });
+
+  it("draining workers finish their requests and get no new connections", async () => {
+    const app = await startApp([], { version: "v1" }, 4);
+    const load = new Load(app.port, { keepAlive: 2, fresh: 1 }).start();
+    try {
+      await load.progress(50);
+      // Slow requests spread over all four workers, so the surplus ones have work to finish.
+      const slow = Array.from({ length: 8 }, () => request(app.port, "/slow?ms=4000"));
+      await waitFor(async () => (await app.status()).workers.every((w) => (w.stats?.inflight ?? 0) > 0), "a slow request on every worker", 15_000, 100);
+
+      const scaling = app.cli(["scale", app.name, "1"]);
+      const draining = await waitFor(async () => {
+        const workers = (await app.status()).workers;
+        const retired = workers.filter((w) => w.slotState === "retired");
+        return retired.length === 3 && retired.every((w) => w.state === "draining") ? workers : null;
+      }, "three workers draining", 15_000, 50);
+      const keeper = draining.find((w) => w.slotState === "running")!;
+      const handoffsBefore = new Map(draining.map((w) => [w.pid, w.handoffs]));
+
+      for (let i = 0; i < 20; i++) {
+        const reply = await getJson(app.port, "/");
+        assert.equal(reply.pid, keeper.pid, "a new connection went to a draining worker");
+      }
+      const during = (await app.status()).workers;
+      for (const w of during.filter((w) => w.slotState === "retired")) {
+        assert.equal(w.handoffs, handoffsBefore.get(w.pid), `worker ${w.id} (draining) was handed a connection`);
+      }
+
+      const results = await Promise.all(slow);
+      for (const reply of results) {
+        assert.equal(reply.status, 200, reply.body);
+        assert.equal(JSON.parse(reply.body).databaseOpen, true);
+      }
+      const done = await scaling;
+      assert.equal(done.code, 0, done.stderr);
+      await load.progress(50);
+    } finally {
+      await load.stop();
+    }
+    assert.equal(load.failed, 0, load.summary());
+  });
+
+  it("refuses a worker count that is not a positive integer (exit 2), and an unknown name (exit 1)", async () => {
+    const app = await startApp([], { version: "v1" }, 1);
+    for (const bad of ["0", "-1", "two", "1.5", "5000"]) {
+      const result = await app.cli(["scale", app.name, bad]);
+      assert.equal(result.code, 2, `scale ${bad}: ${result.stderr}`);
+      assert.match(result.stderr, /N: .* is not valid; expected an integer from 1 to 1024/);
+    }
+    const missing = await app.cli(["scale", app.name]);
+    assert.equal(missing.code, 2);
+    const unknown = await app.cli(["scale", "no-such-app", "2"]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no corral named "no-such-app" is running/);
+    assert.equal((await app.status()).workersDesired, 1);
+  });
+});
