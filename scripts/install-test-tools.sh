@@ -3,6 +3,8 @@
 #   promtool  (Debian package prometheus)   `promtool check metrics` on /metrics output
 #   chromium  (Debian package chromium)     dashboard tests through playwright-core
 #   tmux      (Debian package tmux)         `corral top` terminal UI test
+#   nginx     (Debian package nginx)        deploy/nginx recipe: `nginx -t` and a real nginx in front of corral
+#   haproxy   (Debian package haproxy)      deploy/haproxy recipe: `haproxy -c` and /readyz health checks
 #   Node 24   (npm package node@24, into .tools/node24)   reusePort / `--balance os` tests
 # Idempotent: anything already present is left alone, so re-runs take well under a second.
 # Quiet on success; on failure prints the failing command's output and exits non-zero.
@@ -31,6 +33,11 @@ command -v promtool >/dev/null 2>&1 || packages+=(prometheus) # bookworm's prome
 command -v tmux >/dev/null 2>&1 || packages+=(tmux)
 # chromium-common only *recommends* a font; without one, headless pages lay out text with no glyphs.
 command -v chromium >/dev/null 2>&1 || packages+=(chromium fonts-liberation)
+# Both live in /usr/sbin, which a non-root PATH may lack; the tests look there too (test/helpers/tools.ts).
+daemons=()
+[[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null 2>&1 || daemons+=(nginx)
+[[ -x /usr/sbin/haproxy ]] || command -v haproxy >/dev/null 2>&1 || daemons+=(haproxy)
+packages+=("${daemons[@]}")
 
 if ((${#packages[@]} > 0)); then
   sudo=()
@@ -48,6 +55,14 @@ if ((${#packages[@]} > 0)); then
   for bin in promtool tmux chromium; do
     command -v "$bin" >/dev/null 2>&1 || { echo "install-test-tools: $bin still missing after apt-get install" >&2; exit 1; }
   done
+  for bin in nginx haproxy; do
+    [[ -x /usr/sbin/$bin ]] || command -v "$bin" >/dev/null 2>&1 || { echo "install-test-tools: $bin still missing after apt-get install" >&2; exit 1; }
+  done
+  # On a host with systemd the packages start their own daemon (nginx on :80). The tests run
+  # private instances on free loopback ports, so stop and disable the ones we just installed.
+  if ((${#daemons[@]} > 0)) && [[ -d /run/systemd/system ]]; then
+    run "${sudo[@]}" systemctl disable --now "${daemons[@]}"
+  fi
 fi
 
 # --- Node 24 -----------------------------------------------------------------

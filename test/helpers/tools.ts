@@ -1,6 +1,7 @@
 /**
  * External programs some tests need (installed by scripts/install-test-tools.sh):
- * promtool, chromium, tmux, and a Node 24 binary for the reusePort (`--balance os`) tests.
+ * promtool, chromium, tmux, nginx and haproxy (the deploy/ recipes), and a Node 24 binary
+ * for the reusePort (`--balance os`) tests.
  *
  *   test("metrics pass promtool", async (t) => {
  *     const promtool = requireTool(t, "promtool");
@@ -19,13 +20,15 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
-export type ToolName = "promtool" | "chromium" | "tmux" | "node24";
+export type ToolName = "promtool" | "chromium" | "tmux" | "nginx" | "haproxy" | "node24";
 
 /** Where each tool may be overridden, e.g. CORRAL_CHROMIUM=/opt/chrome/chrome. */
 const ENV: Record<ToolName, string> = {
   promtool: "CORRAL_PROMTOOL",
   chromium: "CORRAL_CHROMIUM",
   tmux: "CORRAL_TMUX",
+  nginx: "CORRAL_NGINX",
+  haproxy: "CORRAL_HAPROXY",
   node24: "CORRAL_NODE24",
 };
 
@@ -40,9 +43,12 @@ function isExecutable(path: string): boolean {
   }
 }
 
-/** First executable `name` on PATH, or null. */
+/** Debian installs daemons (nginx, haproxy) in /usr/sbin, which a non-root PATH often lacks. */
+const SBIN = ["/usr/sbin", "/usr/local/sbin"];
+
+/** First executable `name` on PATH (then in the sbin directories), or null. */
 function onPath(name: string): string | null {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+  for (const dir of [...(process.env.PATH ?? "").split(delimiter), ...SBIN]) {
     if (dir && isExecutable(join(dir, name))) return join(dir, name);
   }
   return null;
