@@ -45,6 +45,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "reload-parallel": { key: "reloadParallel", type: "string", example: "1" },
   "max-queue": { key: "maxQueue", type: "string", example: "1024" },
   "queue-timeout": { key: "queueTimeout", type: "string", example: "10s" },
+  "shutdown-delay": { key: "shutdownDelay", type: "string", example: "5s" },
   "log-format": { key: "logFormat", type: "string", example: "json" },
   "no-prefix": { key: "logFormat", type: "boolean", sets: "raw" },
   "json-logs": { key: "logFormat", type: "boolean", sets: "json" },
@@ -90,7 +91,8 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
       continue;
     }
     if (token.kind !== "option") continue;
-    const spec = FLAGS[token.name];
+    // Own keys only: "--constructor=x" must be an unknown flag, not Object.prototype.constructor.
+    const spec = Object.hasOwn(FLAGS, token.name) ? FLAGS[token.name] : undefined;
     if (spec === undefined) throw unknownFlag(token.rawName, "start");
     const flag = `--${token.name}`;
     let value: string | boolean;
@@ -165,6 +167,8 @@ Options:                                                   (default)
   --reload-parallel N      workers replaced at once on reload (${DEFAULTS.reloadParallel})
   --max-queue N            connections held with no worker ready (${DEFAULTS.maxQueue})
   --queue-timeout D        longest a held connection waits   (${ms(DEFAULTS.queueTimeoutMs)})
+  --shutdown-delay D       on SIGTERM, serve this long with /readyz
+                           at 503 before draining            (${ms(DEFAULTS.shutdownDelayMs)})
   --log-format FORMAT      prefix | raw | json               (${DEFAULTS.logFormat})
   --no-prefix              same as --log-format raw
   --json-logs              same as --log-format json

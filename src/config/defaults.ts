@@ -20,5 +20,6 @@ export const DEFAULTS = Object.freeze({
   logFormat: "prefix" as LogFormat,
   maxQueue: 1024,
   queueTimeoutMs: 10_000,
+  shutdownDelayMs: 0,
   heartbeatIntervalMs: 1_000,
 });

@@ -48,6 +48,7 @@ export const OPTION_KEYS: readonly OptionKey[] = Object.freeze([
   "logFormat",
   "maxQueue",
   "queueTimeout",
+  "shutdownDelay",
   "heartbeatInterval",
 ] satisfies OptionKey[]);
 

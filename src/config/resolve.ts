@@ -121,6 +121,7 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
     logFormat: given("logFormat") ? parse.parseEnum(from("logFormat"), values.logFormat, LOG_FORMATS) : DEFAULTS.logFormat,
     maxQueue: integer("maxQueue", DEFAULTS.maxQueue, 0, 1_000_000),
     queueTimeoutMs: duration("queueTimeout", DEFAULTS.queueTimeoutMs),
+    shutdownDelayMs: duration("shutdownDelay", DEFAULTS.shutdownDelayMs),
     heartbeatIntervalMs,
   });
 }

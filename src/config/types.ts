@@ -45,6 +45,8 @@ export interface CorralOptions {
   maxQueue?: number;
   /** How long a connection may wait in the primary for a worker before it is closed. */
   queueTimeout?: number | string;
+  /** On shutdown, keep serving this long with /readyz at 503 before closing the sockets (for load balancers to notice). */
+  shutdownDelay?: number | string;
   /** Interval between worker heartbeats. */
   heartbeatInterval?: number | string;
 }
@@ -81,5 +83,6 @@ export interface ResolvedOptions {
   readonly logFormat: LogFormat;
   readonly maxQueue: number;
   readonly queueTimeoutMs: number;
+  readonly shutdownDelayMs: number;
   readonly heartbeatIntervalMs: number;
 }

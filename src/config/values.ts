@@ -114,7 +114,8 @@ export function parseString(
 
 /** A list of strings (node or app arguments). */
 export function parseStringList(option: string, value: unknown): string[] {
-  if (Array.isArray(value) && value.every((item) => typeof item === "string")) return [...value];
+  // Spread first: every() skips the holes of a sparse array ([, "x"] from a JS config file).
+  if (Array.isArray(value) && [...value].every((item) => typeof item === "string")) return [...value];
   throw invalid(option, value, "a list of strings");
 }
 

@@ -154,8 +154,14 @@ export class Corral extends EventEmitter {
     this.stopping = (async () => {
       this.lifecycle = "stopping";
       this.emitEvent("shutdown", { reason });
-      this.log("info", `shutting down (${reason}): draining ${this.workers.size} worker${this.workers.size === 1 ? "" : "s"}`);
       for (const slot of this.slots.values()) this.clearSlotTimer(slot);
+      // /readyz is 503 from here on; a load balancer needs a moment to notice before the sockets close.
+      const delay = this.readyCount() > 0 ? this.options.shutdownDelayMs : 0;
+      if (delay > 0) {
+        this.log("info", `shutting down (${reason}): still serving for ${delay} ms (--shutdown-delay) while /readyz says 503`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+      this.log("info", `shutting down (${reason}): draining ${this.workers.size} worker${this.workers.size === 1 ? "" : "s"}`);
       this.acceptors.closeAll();
       await Promise.all([...this.workers].map((worker) => this.drain(worker)));
       if (this.watchdog) clearInterval(this.watchdog);
@@ -264,6 +270,9 @@ export class Corral extends EventEmitter {
     const worker = new ManagedWorker(
       slot.id,
       cluster.fork({
+        // The admin token is the supervisor's secret, not the app's: node passes the primary's
+        // environment on to workers, and an undefined value is how to leave a variable out.
+        CORRAL_ADMIN_TOKEN: undefined as unknown as string,
         ...o.env,
         ...encodeWorkerEnv({
           id: slot.id,

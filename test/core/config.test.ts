@@ -83,3 +83,16 @@ test("a config file with several apps: --name picks one; without it, exit 2 list
   corral.signal("SIGTERM");
   assert.equal((await corral.exit()).code, 0);
 });
+
+test("workers do not inherit the admin token; they keep the app environment and get their slot id", async () => {
+  const corral = startCorral(["start", fixture("env-echo.cjs"), "-w", "1", "--name", "envleak", "--admin", "0"], {
+    env: { CORRAL_ADMIN_TOKEN: "s3cret-token", APP_SETTING: "kept" },
+  });
+  const port = await corral.ready(1);
+  const { getJson } = await import("../helpers/corral.js");
+  assert.equal((await getJson(port, "/?name=CORRAL_ADMIN_TOKEN")).value, null);
+  assert.equal((await getJson(port, "/?name=APP_SETTING")).value, "kept");
+  assert.equal((await getJson(port, "/?name=CORRAL_WORKER_ID")).value, "1");
+  corral.signal("SIGTERM");
+  assert.equal((await corral.exit()).code, 0);
+});

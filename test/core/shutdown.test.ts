@@ -61,3 +61,16 @@ test("Ctrl-C in a terminal (SIGINT to the whole process group) still drains in-f
   assert.equal(reply.status, 200);
   assert.equal((await corral.exit()).code, 0);
 });
+
+test("--shutdown-delay: after SIGTERM /readyz is 503 at once while the app keeps serving, then it drains", async () => {
+  const corral = startCorral(["start", fixture("hello.cjs"), "-w", "2", "--name", "delay", "--admin", "0", "--shutdown-delay", "1500ms"]);
+  const port = await corral.ready(2);
+  const admin = Number((await corral.waitForOutput(/admin server on http:\/\/127\.0\.0\.1:(\d+)/))[1]);
+  assert.equal((await request(admin, "/readyz")).status, 200);
+  corral.signal("SIGTERM");
+  await corral.waitForOutput(/still serving for 1500 ms/);
+  assert.equal((await request(admin, "/readyz")).status, 503, "load balancers are told first");
+  assert.equal((await request(port, "/")).status, 200, "new connections are still served during the delay");
+  await corral.waitForOutput(/draining 2 workers/, 5000);
+  assert.equal((await corral.exit()).code, 0);
+});
