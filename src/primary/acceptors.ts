@@ -35,11 +35,13 @@ export class Acceptors {
     private readonly limits: { maxQueue: number; queueTimeoutMs: number },
   ) {}
 
-  async listen(worker: ManagedWorker, request: ListenRequest): Promise<ListenReply> {
+  async listen(worker: ManagedWorker, request: ListenRequest): Promise<ListenReply | null> {
     const reply = (error: string | null, sockname: SockName | null): ListenReply => ({
       cmd: CMD, act: "listening", seq: request.seq, error, sockname,
     });
-    if (this.closed) return reply("ECANCELED", null);
+    // Shutting down: leave the listen unanswered. The worker is being drained and exits; an
+    // error here would only make the app crash loudly on its way out.
+    if (this.closed) return null;
     let entry = this.byKey.get(request.key);
     if (!entry) {
       const acceptor = this.strategy === "os"
@@ -55,7 +57,7 @@ export class Acceptors {
     }
     try {
       const sockname = await entry.opened;
-      if (worker.state === "stopped" || this.closed) return reply("ECANCELED", null);
+      if (worker.state === "stopped" || this.closed) return null;
       worker.keys.add(request.key);
       entry.acceptor.add(worker);
       return reply(null, sockname);

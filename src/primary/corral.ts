@@ -340,6 +340,7 @@ export class Corral extends EventEmitter {
         break;
       case "listen":
         void this.acceptors.listen(worker, message).then((reply) => {
+          if (reply === null) return;
           worker.send(reply);
           if (reply.error) this.log("warn", `worker ${worker.slotId} could not listen on ${message.address ?? "*"}:${message.port}: ${reply.error}`);
         });
