@@ -83,7 +83,7 @@ function main(settings: WorkerSettings): void {
 
   const drainNow = (timeoutMs: number): void => {
     const servers: Server[] = [...listens.handles.values()].map((h) => h.server);
-    void drain({ servers: () => servers, connections: () => listens.connectionCount(), stats, hooks }, timeoutMs);
+    void drain({ servers: () => servers, stats, hooks }, timeoutMs);
   };
 
   onPrimaryMessage((message, handle) => {
