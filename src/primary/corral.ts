@@ -92,7 +92,8 @@ export class Corral extends EventEmitter {
     const osWarning = o.balance === "os" ? reusePortDrainWarning() : null;
     if (osWarning) this.log("warn", osWarning);
     for (let id = 1; id <= o.workers; id++) this.addSlot(id);
-    const tick = Math.max(50, Math.min(1000, Math.floor(o.hangTimeoutMs / 4)));
+    // The tick is the slack on top of --hang-timeout before a hung worker is killed; a scan of the workers is cheap.
+    const tick = Math.max(50, Math.min(250, Math.floor(o.hangTimeoutMs / 8)));
     this.watchdog = setInterval(() => this.checkHealth(), tick);
     this.watchdog.unref();
     await this.untilSettled([...this.slots.values()]);

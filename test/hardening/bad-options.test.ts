@@ -1,0 +1,66 @@
+// Every value option, given a bad value as a flag, as a CORRAL_* variable or in a
+// config file, makes `corral start` exit 2 naming the option and the value,
+// before any worker starts. (fuzz-parsers.test.ts covers the parsers in depth;
+// this is the real CLI, end to end.)
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { envName } from "../../src/config/keys.js";
+import type { OptionKey } from "../../src/config/keys.js";
+import { fixture, runCli, tempDir } from "../helpers/corral.js";
+
+const BAD: Array<{ key: OptionKey; flag: string; value: string }> = [
+  { key: "workers", flag: "--workers", value: "0" },
+  { key: "balance", flag: "--balance", value: "fastest" },
+  { key: "name", flag: "--name", value: "bad name!" },
+  { key: "admin", flag: "--admin", value: "localhost:99999" },
+  { key: "adminToken", flag: "--admin-token", value: "has space" },
+  { key: "listenTimeout", flag: "--listen-timeout", value: "soon" },
+  { key: "killTimeout", flag: "--kill-timeout", value: "-1s" },
+  { key: "hangTimeout", flag: "--hang-timeout", value: "0" },
+  { key: "heartbeatInterval", flag: "--heartbeat-interval", value: "5ms" },
+  { key: "maxMemory", flag: "--max-memory", value: "lots" },
+  { key: "maxRestarts", flag: "--max-restarts", value: "-3" },
+  { key: "minUptime", flag: "--min-uptime", value: "1h" },
+  { key: "reloadParallel", flag: "--reload-parallel", value: "0" },
+  { key: "maxQueue", flag: "--max-queue", value: "many" },
+  { key: "queueTimeout", flag: "--queue-timeout", value: "10 years" },
+  { key: "logFormat", flag: "--log-format", value: "xml" },
+  { key: "waitReady", flag: "CORRAL_WAIT_READY", value: "perhaps" },
+  { key: "user", flag: "--user", value: "no-such-user-corral" },
+  { key: "group", flag: "--group", value: "no-such-group-corral" },
+];
+
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+async function assertRefused(args: string[], options: { env?: Record<string, string>; cwd?: string }, names: string, value: string): Promise<void> {
+  const { code, stdout, stderr } = await runCli(["start", fixture("hello.cjs"), ...args], options);
+  assert.equal(code, 2, `exit 2 for ${names}=${value}\n${stdout}${stderr}`);
+  assert.match(stderr, new RegExp(`${escape(names)}: "${escape(value)}" is not valid; expected `), stderr);
+  assert.doesNotMatch(stdout, /starting \d+ worker/, "nothing was started");
+}
+
+test("a bad value for any option, as a flag, exits 2 naming the flag and the value", async () => {
+  for (const bad of BAD.filter((b) => b.flag.startsWith("--"))) {
+    // --flag=value, so a value starting with "-" is not read as the next flag.
+    await assertRefused([`${bad.flag}=${bad.value}`], {}, bad.flag, bad.value);
+  }
+});
+
+test("a bad value in a CORRAL_* variable exits 2 naming the variable", async () => {
+  for (const bad of BAD) {
+    const name = envName(bad.key);
+    // The user and group variables go through the same check as the flags, which name the flag.
+    const shown = bad.key === "user" || bad.key === "group" ? bad.flag : name;
+    await assertRefused([], { env: { [name]: bad.value } }, shown, bad.value);
+  }
+});
+
+test("a bad value in corral.config.json exits 2 naming the file and the key", async () => {
+  for (const bad of BAD.filter((b) => b.key !== "user" && b.key !== "group")) {
+    const dir = tempDir();
+    writeFileSync(join(dir, "corral.config.json"), JSON.stringify({ [bad.key]: bad.value }));
+    await assertRefused([], { cwd: dir, env: {} }, `corral.config.json: ${bad.key}`, bad.value);
+  }
+});

@@ -1,0 +1,142 @@
+// Hang detection: a worker whose event loop stops (a busy loop in a handler, SIGSTOP)
+// is SIGKILLed after --hang-timeout without heartbeats and replaced; only its own
+// connections are lost. Hangs while starting and while draining are covered by
+// --listen-timeout and --kill-timeout.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { controlPath, controlRequest, readyPids } from "../helpers/control-socket.js";
+import { fixture, getJson, isAlive, request, startCorral, waitFor, type CorralProcess } from "../helpers/corral.js";
+import { mark, since, type OutputMark } from "../helpers/output-mark.js";
+
+const HANG_TIMEOUT_MS = 2_000;
+
+/** Resolves with the pid of the next worker of `slot` that becomes ready after `from` in the output. */
+async function nextReady(corral: CorralProcess, slot: number, from: OutputMark, timeoutMs: number): Promise<number> {
+  const pattern = new RegExp(`worker ${slot} \\(pid (\\d+)\\) ready in \\d+ ms`);
+  const match = await waitFor(() => since(corral, from).match(pattern), `a new worker ${slot} to be ready\n${corral.output}`, timeoutMs, 10);
+  return Number(match[1]);
+}
+
+/** Keeps requesting / and records every answer (and failure) until stopped. */
+function keepAsking(port: number): { stop(): Promise<{ ok: number; failed: string[] }> } {
+  let running = true;
+  let ok = 0;
+  const failed: string[] = [];
+  const loop = (async () => {
+    while (running) {
+      try {
+        const reply = await request(port, "/");
+        if (reply.status === 200) ok++;
+        else failed.push(`HTTP ${reply.status}`);
+      } catch (error) {
+        failed.push((error as Error).message);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { ok, failed };
+    },
+  };
+}
+
+async function startTwo(name: string, extra: string[] = [], env: Record<string, string> = {}) {
+  const corral = startCorral(
+    ["start", fixture("faulty.cjs"), "--workers", "2", "--name", name, "--hang-timeout", `${HANG_TIMEOUT_MS}ms`, ...extra],
+    { env },
+  );
+  const port = await corral.ready(2);
+  return { corral, port, socket: controlPath(corral.home, name) };
+}
+
+test("a worker stuck in a busy loop is killed and replaced within hang-timeout + 2 s; the other keeps serving", async () => {
+  const { corral, port, socket } = await startTwo("hang-loop");
+  const before = await readyPids(socket);
+  assert.equal(before.length, 2);
+
+  const offset = mark(corral);
+  const blockedAt = Date.now();
+  // Its own connection is lost with it: the request fails when the worker is killed.
+  const blocked = request(port, "/block").then(
+    (reply) => `answered ${reply.status}`,
+    (error: Error) => `failed: ${error.message}`,
+  );
+  // Ask only once the loop runs, so no request of ours was accepted by that worker before it blocked.
+  await corral.waitForOutput(/blocking the event loop/);
+  const others = keepAsking(port);
+  const hung = await waitFor(() => since(corral, offset).match(/worker (\d) \(pid (\d+)\) hung: no heartbeat for (\d+) ms/), "the hang to be detected", 15_000, 10);
+  const slot = Number(hung[1]);
+  const hungPid = Number(hung[2]);
+  const replacement = await nextReady(corral, slot, offset, 15_000);
+  const replacedMs = Date.now() - blockedAt;
+  const asked = await others.stop();
+
+  assert.match(await blocked, /^failed/, "the blocked worker's own request is lost");
+  assert.ok(before.includes(hungPid));
+  assert.notEqual(replacement, hungPid);
+  await waitFor(() => !isAlive(hungPid), "the hung worker to be gone", 5_000);
+  assert.deepEqual(asked.failed, [], "requests to the service kept succeeding while one worker hung");
+  assert.ok(asked.ok > 0);
+  assert.ok(replacedMs <= HANG_TIMEOUT_MS + 2_000, `replaced ${replacedMs} ms after the loop blocked (limit ${HANG_TIMEOUT_MS + 2_000} ms)`);
+  console.log(`# busy loop → hung (silent ${hung[3]} ms) → replacement ready: ${replacedMs} ms (hang-timeout ${HANG_TIMEOUT_MS} ms); ${asked.ok} other requests ok`);
+
+  const after = await readyPids(socket);
+  assert.equal(after.length, 2);
+  assert.ok(!after.includes(hungPid));
+  corral.signal("SIGTERM");
+  assert.equal((await corral.exit()).code, 0);
+});
+
+test("a SIGSTOPped worker is detected as hung, killed and replaced; connections handed to it are not lost", async () => {
+  const { corral, port, socket } = await startTwo("hang-stop");
+  const [victim] = await readyPids(socket);
+  const offset = mark(corral);
+  process.kill(victim!, "SIGSTOP");
+  const stoppedAt = Date.now();
+  const others = keepAsking(port);
+  const hung = await waitFor(() => since(corral, offset).match(new RegExp(`worker (\\d) \\(pid ${victim}\\) hung`)), "the stopped worker to be found hung", 15_000, 10);
+  await nextReady(corral, Number(hung[1]), offset, 15_000);
+  const replacedMs = Date.now() - stoppedAt;
+  const asked = await others.stop();
+
+  await waitFor(() => !isAlive(victim!), "the stopped worker to be gone", 5_000);
+  // A stopped worker never acknowledges the connection it was handed; the primary gives that one to another worker.
+  assert.deepEqual(asked.failed, [], "no request failed: nothing had been accepted by the stopped worker");
+  assert.ok(replacedMs <= HANG_TIMEOUT_MS + 2_000, `replaced ${replacedMs} ms after SIGSTOP (limit ${HANG_TIMEOUT_MS + 2_000} ms)`);
+  console.log(`# SIGSTOP → replacement ready: ${replacedMs} ms (hang-timeout ${HANG_TIMEOUT_MS} ms); ${asked.ok} requests ok meanwhile`);
+  assert.equal((await readyPids(socket)).length, 2);
+  corral.signal("SIGTERM");
+  assert.equal((await corral.exit()).code, 0);
+});
+
+test("a worker that hangs while starting is killed by --listen-timeout", async () => {
+  const corral = startCorral(
+    ["start", fixture("faulty.cjs"), "--workers", "1", "--name", "hang-start", "--listen-timeout", "1500ms", "--max-restarts", "1"],
+    { env: { BLOCK_AT_START: "1" } },
+  );
+  await corral.waitForOutput(/worker 1 \(pid \d+\) did not become ready within 1500 ms \(no server listening\)/, 15_000);
+  // Every attempt hangs the same way: the slot gives up and the primary exits 1 instead of looping.
+  const { code } = await corral.exit(30_000);
+  assert.equal(code, 1);
+  assert.match(corral.output, /giving up on it/);
+});
+
+test("a worker that hangs while draining is killed by --kill-timeout; the reload completes", async () => {
+  const { corral, port, socket } = await startTwo("hang-drain", ["--kill-timeout", "1s"], { BLOCK_ON_SHUTDOWN: "1" });
+  const before = await readyPids(socket);
+  const reload = await controlRequest(socket, "POST", "/reload", undefined, {}, 60_000);
+  assert.equal(reload.status, 200, reload.body);
+  await waitFor(() => (corral.output.match(/still running after --kill-timeout; SIGKILL/g)?.length ?? 0) >= 2, "both old workers to be killed after --kill-timeout", 15_000);
+  for (const pid of before) await waitFor(() => !isAlive(pid), `old worker ${pid} to be gone`, 5_000);
+  const after = await readyPids(socket);
+  assert.equal(after.length, 2);
+  assert.ok(after.every((pid) => !before.includes(pid)));
+  // The service still answers, from the new workers.
+  assert.ok(after.includes((await getJson(port)).pid));
+  // Shutdown: the new workers hang in their drain too; the primary still exits 0 within kill-timeout.
+  corral.signal("SIGTERM");
+  assert.equal((await corral.exit()).code, 0);
+});
