@@ -2,11 +2,8 @@
  * The supervisor: forks one node:cluster worker per slot, keeps each slot
  * filled (restart with backoff, give up on a crash loop), and drives the
  * rolling reload, scaling and graceful shutdown. Listening sockets live in
- * `Acceptors`; one worker's record and state machine in `ManagedWorker`.
- *
- * Slots: a slot is a place for one worker, numbered 1..N, that outlives the
- * processes in it. Its id is the worker id users see (`worker.id`, logs,
- * metrics) and what ip-hash hashes on, so a replacement inherits its clients.
+ * `Acceptors`; one worker's record and state machine in `ManagedWorker`; a
+ * slot (a place for one worker that outlives its processes) in `slot.ts`.
  */
 import cluster from "node:cluster";
 import { EventEmitter } from "node:events";
@@ -15,8 +12,7 @@ import { resolveOptions } from "../config/resolve.js";
 import type { CorralOptions, ResolvedOptions } from "../config/types.js";
 import { CorralError, badOption } from "../errors.js";
 import { CMD, parseWorkerMessage, type WorkerMessage } from "../protocol.js";
-import type { CorralEventName, CorralEvents, SlotState, SupervisorSnapshot, WorkerSnapshot } from "../status.js";
-import { VERSION } from "../version.js";
+import type { CorralEventName, CorralEvents, SupervisorSnapshot } from "../status.js";
 import { encodeWorkerEnv } from "../worker-env.js";
 import { Acceptors } from "./acceptors.js";
 import { guardChannel } from "./ipc-guard.js";
@@ -26,18 +22,8 @@ import { ManagedWorker } from "./managed-worker.js";
 import { reusePortDrainWarning } from "./reserved-port.js";
 import { Output } from "./output.js";
 import { decideRestart } from "./restart-policy.js";
-
-interface Slot {
-  readonly id: number;
-  state: SlotState;
-  /** The slot's current worker; a worker being replaced or drained is no longer here. */
-  worker: ManagedWorker | null;
-  restarts: number;
-  /** Consecutive crashes before --min-uptime. */
-  streak: number;
-  timer: NodeJS.Timeout | null;
-  lastStderr: string[];
-}
+import { newSlot, type Slot } from "./slot.js";
+import { buildSnapshot } from "./snapshot.js";
 
 type Lifecycle = "idle" | "starting" | "running" | "stopping" | "stopped";
 
@@ -187,52 +173,18 @@ export class Corral extends EventEmitter {
   }
 
   snapshot(): SupervisorSnapshot {
-    const now = Date.now();
-    const workers: WorkerSnapshot[] = [];
-    for (const worker of this.workers) {
-      const slot = this.slots.get(worker.slotId);
-      workers.push({
-        id: worker.slotId,
-        clusterId: worker.worker.id,
-        pid: worker.pid,
-        state: worker.state,
-        slotState: slot?.worker === worker ? slot.state : "retired",
-        uptimeMs: now - worker.forkedAt,
-        restarts: slot?.restarts ?? 0,
-        stats: worker.stats,
-        cpuPercent: worker.cpuPercent,
-        handoffs: worker.handoffs,
-      });
-    }
-    for (const slot of this.slots.values()) {
-      if (slot.worker === null) {
-        workers.push({ id: slot.id, clusterId: 0, pid: 0, state: "stopped", slotState: slot.state, uptimeMs: 0, restarts: slot.restarts, stats: null, cpuPercent: null, handoffs: 0 });
-      }
-    }
-    workers.sort((a, b) => a.id - b.id || a.clusterId - b.clusterId);
-    const cpu = process.cpuUsage();
-    return {
-      name: this.options.name,
-      pid: process.pid,
-      version: VERSION,
-      node: process.versions.node,
-      entry: this.options.entry,
-      balance: this.options.balance,
+    return buildSnapshot({
+      options: this.options,
       startedAt: this.startedAt,
-      uptimeMs: now - this.startedAt,
       shuttingDown: this.shuttingDown,
+      reloads: this.reloads,
+      adminUrl: this.adminUrl,
       workersDesired: this.activeSlots().length,
       workersReady: this.readyCount(),
-      reloads: this.reloads,
-      handoffs: this.acceptors.handoffs,
-      queued: this.acceptors.queued,
-      queueDropped: this.acceptors.dropped,
-      listening: this.acceptors.listening,
-      admin: this.adminUrl,
-      primaryRss: process.memoryUsage.rss(),
-      primaryCpuSeconds: (cpu.user + cpu.system) / 1e6,
-      workers,
-    };
+      acceptors: this.acceptors,
+      workers: this.workers,
+      slots: this.slots,
+    });
   }
 
   /** Ready workers that are some slot's current worker. */
@@ -256,7 +208,7 @@ export class Corral extends EventEmitter {
   // ---- slots and workers ----------------------------------------------------
 
   private addSlot(id: number): Slot {
-    const slot: Slot = { id, state: "running", worker: null, restarts: 0, streak: 0, timer: null, lastStderr: [] };
+    const slot = newSlot(id);
     this.slots.set(id, slot);
     slot.worker = this.fork(slot);
     return slot;
@@ -416,11 +368,7 @@ export class Corral extends EventEmitter {
     this.log("error", `worker ${slot.id} crashed ${slot.streak} times in a row before --min-uptime; giving up on it`);
     const active = this.activeSlots();
     if (active.length > 0 && active.every((s) => s.state === "errored")) {
-      const lines = slot.lastStderr.slice(-15);
-      const error = new CorralError(
-        "CORRAL_ERR_ALL_ERRORED",
-        `every worker is crash-looping; the app's last error output:\n${lines.length ? lines.map((l) => `  ${l}`).join("\n") : "  (nothing on stderr)"}`,
-      );
+      const error = this.fatalError();
       this.log("error", error.message);
       this.emit("fatal", error);
       void this.stop("every worker errored");
@@ -523,9 +471,12 @@ export class Corral extends EventEmitter {
     });
   }
 
+  /** Every slot gave up: the error carries the app's own last stderr lines (of the slot that crashed last). */
   private fatalError(): CorralError {
-    const lines = [...this.slots.values()].flatMap((s) => s.lastStderr).slice(-15);
-    return new CorralError("CORRAL_ERR_ALL_ERRORED", `every worker is crash-looping; the app's last error output:\n${lines.map((l) => `  ${l}`).join("\n")}`);
+    const lastCrashed = [...this.slots.values()].filter((s) => s.lastStderr.length > 0).pop();
+    const lines = (lastCrashed?.lastStderr ?? []).slice(-15);
+    const shown = lines.length > 0 ? lines.map((l) => `  ${l}`).join("\n") : "  (nothing on stderr)";
+    return new CorralError("CORRAL_ERR_ALL_ERRORED", `every worker is crash-looping; the app's last error output:\n${shown}`);
   }
 
   /** Reload, scale and memory replacement take turns: one changes the worker set at a time. */
