@@ -63,6 +63,7 @@ describe("resolveOptions defaults", () => {
       logFormat: "prefix",
       maxQueue: 1024,
       queueTimeoutMs: 10_000,
+      shutdownDelayMs: 0,
       heartbeatIntervalMs: 1_000,
     });
   });

@@ -26,6 +26,7 @@ const BAD: Array<{ key: OptionKey; flag: string; value: string }> = [
   { key: "reloadParallel", flag: "--reload-parallel", value: "0" },
   { key: "maxQueue", flag: "--max-queue", value: "many" },
   { key: "queueTimeout", flag: "--queue-timeout", value: "10 years" },
+  { key: "shutdownDelay", flag: "--shutdown-delay", value: "later" },
   { key: "logFormat", flag: "--log-format", value: "xml" },
   { key: "waitReady", flag: "CORRAL_WAIT_READY", value: "perhaps" },
   { key: "user", flag: "--user", value: "no-such-user-corral" },
