@@ -6,9 +6,10 @@
   const root = document.documentElement;
   const read = () => { try { return localStorage.getItem(KEY); } catch { return null; } };
   const write = (v) => { try { v ? localStorage.setItem(KEY, v) : localStorage.removeItem(KEY); } catch { /* private mode */ } };
+  const systemDark = matchMedia("(prefers-color-scheme: dark)");
+  // The page always carries a concrete theme, so the stylesheet defines each palette once.
   const apply = (v) => {
-    if (v === "light" || v === "dark") root.dataset.theme = v;
-    else delete root.dataset.theme;
+    root.dataset.theme = v === "light" || v === "dark" ? v : systemDark.matches ? "dark" : "light";
     const btn = document.getElementById("theme-toggle");
     if (btn) btn.title = `Theme: ${v || "system"} (click to change)`;
     window.dispatchEvent(new Event("corral-themechange"));
@@ -23,5 +24,5 @@
       apply(v);
     });
   });
-  matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => apply(read()));
+  systemDark.addEventListener("change", () => apply(read()));
 })();
