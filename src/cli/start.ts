@@ -4,17 +4,11 @@
  * server), and map signals: SIGTERM/SIGINT drain and exit 0, a second SIGINT
  * forces, SIGHUP reloads.
  */
-import { basename, resolve } from "node:path";
 import { openControlServer } from "../control/server.js";
-import { loadConfigFile } from "../config/file.js";
-import { optionsFromEnv } from "../config/env.js";
-import type { OptionLayer } from "../config/keys.js";
-import { mergeSources } from "../config/merge.js";
-import { resolveOptions } from "../config/resolve.js";
-import type { ResolvedOptions } from "../config/types.js";
-import { CorralError, badConfig } from "../errors.js";
+import { CorralError } from "../errors.js";
 import { Corral } from "../primary/corral.js";
 import { parseStartArgs, START_HELP } from "./args.js";
+import { resolveStartOptions } from "./start-options.js";
 
 export async function start(argv: string[]): Promise<number> {
   const parsed = parseStartArgs(argv);
@@ -22,32 +16,9 @@ export async function start(argv: string[]): Promise<number> {
     process.stdout.write(START_HELP);
     return 0;
   }
-  const options = await resolveStartOptions(parsed);
+  const options = await resolveStartOptions(parsed, { cwd: process.cwd(), env: process.env });
   const corral = new Corral(options);
   return runInForeground(corral);
-}
-
-async function resolveStartOptions(parsed: ReturnType<typeof parseStartArgs>): Promise<ResolvedOptions> {
-  const cwd = process.cwd();
-  const flags: OptionLayer = parsed.flags;
-  const file = await loadConfigFile(parsed.configPath, cwd);
-  const app = file ? pickApp(file.path, file.apps, flags, cwd) : null;
-  return resolveOptions(mergeSources(flags, app, optionsFromEnv(process.env)), { cwd });
-}
-
-/**
- * One supervisor runs one app (node:cluster has one primary per process).
- * With a list in the config file, the app is picked by --name or by entry.
- */
-function pickApp(file: string, apps: readonly OptionLayer[], flags: OptionLayer, cwd: string): OptionLayer | null {
-  if (apps.length <= 1) return apps[0] ?? null;
-  const { name, entry } = flags.options;
-  // Entries in a config file are absolute by now (resolved against the file's folder).
-  const entryPath = typeof entry === "string" ? resolve(cwd, entry) : undefined;
-  const match = apps.find((app) => (name !== undefined && app.options.name === name) || (entryPath !== undefined && app.options.entry === entryPath));
-  if (match) return match;
-  const names = apps.map((app, i) => String(app.options.name ?? app.options.entry ?? `#${i + 1}`)).join(", ");
-  throw badConfig(file, `holds ${apps.length} apps (${names}); start one per supervisor: corral start --config ${basename(file)} --name <name>`);
 }
 
 async function runInForeground(corral: Corral): Promise<number> {

@@ -10,11 +10,10 @@
  */
 import { userInfo } from "node:os";
 import { fileURLToPath } from "node:url";
-import { loadConfigFile } from "../config/file.js";
-import { mergeSources } from "../config/merge.js";
-import { NAME_PATTERN, resolveOptions } from "../config/resolve.js";
+import { NAME_PATTERN } from "../config/resolve.js";
 import { CorralError, badOption } from "../errors.js";
 import { parseStartArgs } from "./args.js";
+import { resolveStartOptions } from "./start-options.js";
 
 const HELP = `usage: corral systemd NAME [start args]   print a systemd unit for \`corral start [start args] --name NAME\`
 
@@ -48,13 +47,12 @@ export async function systemd(argv: string[]): Promise<number> {
   if (given !== undefined && given !== name) {
     throw new CorralError("CORRAL_ERR_BAD_OPTION", `--name: "${String(given)}" differs from NAME "${name}"; give the name once`);
   }
-  const args = given === undefined ? [...withNameFlag(startArgs, name)] : startArgs;
+  const args = given === undefined ? withNameFlag(startArgs, name) : startArgs;
 
   const cwd = process.cwd();
-  const file = await loadConfigFile(parsed.configPath, cwd);
-  const app = file ? (file.apps.find((a) => a.options.name === name) ?? (file.apps.length === 1 ? file.apps[0]! : null)) : null;
-  // The unit's environment is not this shell's, so CORRAL_* variables here do not count.
-  const options = resolveOptions(mergeSources({ ...parsed.flags, options: { ...parsed.flags.options, name } }, app, { options: {}, sources: {} }), { cwd });
+  // Resolved as the unit's `corral start` will; its environment is not this shell's, so CORRAL_* here do not count.
+  const flags = { ...parsed.flags, options: { ...parsed.flags.options, name } };
+  const options = await resolveStartOptions({ flags, configPath: parsed.configPath }, { cwd, env: {} });
 
   const cli = fileURLToPath(new URL("./main.js", import.meta.url));
   const exec = [process.execPath, cli, "start", ...args].map(systemdWord).join(" ");

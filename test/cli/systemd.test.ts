@@ -43,3 +43,24 @@ test("bad start options exit 2 before any unit is printed", async () => {
   assert.equal(twice.code, 2);
   assert.match(twice.stderr, /--name/);
 });
+
+test("the unit is resolved as its own `corral start` will be: this shell's CORRAL_* do not count", async () => {
+  const { code, stdout, stderr } = await runCli(["systemd", "api", fixture("hello.cjs"), "--kill-timeout", "30s"], {
+    env: { CORRAL_KILL_TIMEOUT: "60s", CORRAL_WORKERS: "not-a-number" },
+  });
+  assert.equal(code, 0, stderr);
+  assert.deepEqual(directive(stdout, "TimeoutStopSec"), ["35"]);
+});
+
+test("a config file with several apps: the app is picked as `corral start` picks it (by entry, too)", async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, "corral.config.json"), JSON.stringify({
+    apps: [
+      { name: "web", entry: fixture("esm-tla.mjs"), killTimeout: "5s" },
+      { entry: fixture("hello.cjs"), killTimeout: "60s" },
+    ],
+  }));
+  const { code, stdout, stderr } = await runCli(["systemd", "api", fixture("hello.cjs")], { cwd: dir });
+  assert.equal(code, 0, stderr);
+  assert.deepEqual(directive(stdout, "TimeoutStopSec"), ["65"], "the hello.cjs app's 60 s kill timeout");
+});
