@@ -21,7 +21,7 @@ import { workerExecArgv } from "./launch.js";
 import { ManagedWorker } from "./managed-worker.js";
 import { reusePortDrainWarning } from "./reserved-port.js";
 import { Output } from "./output.js";
-import { decideRestart } from "./restart-policy.js";
+import { decideRestart, restartDelay } from "./restart-policy.js";
 import { newSlot, type Slot } from "./slot.js";
 import { buildSnapshot } from "./snapshot.js";
 
@@ -350,16 +350,20 @@ export class Corral extends EventEmitter {
     const decision = decideRestart({ streak: slot.streak, uptimeMs, minUptimeMs: this.options.minUptimeMs, maxRestarts: this.options.maxRestarts });
     slot.streak = decision.streak;
     if (decision.action === "give-up") return this.giveUp(slot);
+    this.scheduleRestart(slot, decision.delayMs);
+  }
+
+  private scheduleRestart(slot: Slot, delayMs: number): void {
     slot.state = "backoff";
-    this.emitEvent("worker-restart", { id: slot.id, delayMs: decision.delayMs });
-    this.log("info", `restarting worker ${slot.id} in ${decision.delayMs} ms`);
+    this.emitEvent("worker-restart", { id: slot.id, delayMs });
+    this.log("info", `restarting worker ${slot.id} in ${delayMs} ms`);
     slot.timer = setTimeout(() => {
       slot.timer = null;
       if (this.shuttingDown || slot.state !== "backoff") return;
       slot.state = "running";
       slot.restarts++;
       slot.worker = this.fork(slot);
-    }, decision.delayMs);
+    }, delayMs);
   }
 
   private giveUp(slot: Slot): void {
@@ -378,20 +382,27 @@ export class Corral extends EventEmitter {
   /** Starts a new worker in `slot`; once it is ready it becomes the slot's worker and the old one drains. */
   private async replace(slot: Slot): Promise<void> {
     this.clearSlotTimer(slot);
-    const old = slot.worker;
     const fresh = this.fork(slot);
     try {
       await fresh.ready;
     } catch (error) {
       fresh.expectedExit = true;
       fresh.kill("SIGKILL");
+      // A slot that was waiting to restart, or whose worker died meanwhile, must not be left empty.
+      if (slot.worker === null && slot.state === "backoff" && slot.timer === null && !this.shuttingDown) {
+        this.scheduleRestart(slot, restartDelay(Math.max(1, slot.streak)));
+      }
       throw error;
     }
     if (this.shuttingDown) return;
+    // The slot's worker may have crashed while we waited and been restarted (or be about to be):
+    // whatever is current now is what the fresh worker replaces.
+    this.clearSlotTimer(slot);
+    const current = slot.worker;
     slot.worker = fresh;
     slot.state = "running";
     slot.streak = 0;
-    if (old) void this.drain(old);
+    if (current && current !== fresh) void this.drain(current);
   }
 
   private async retire(slot: Slot): Promise<void> {
