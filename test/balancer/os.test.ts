@@ -2,20 +2,20 @@
 // connections; the primary only holds the port. Needs Node >= 22.12: the suite runs corral
 // under the Node 24 in .tools/node24 for that, and checks the refusal on an older Node.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { test } from "node:test";
-import { ROOT, fixture, getJson, runCli, startCorral, waitFor } from "../helpers/corral.js";
+import { fixture, getJson, runCli, startCorral, waitFor } from "../helpers/corral.js";
+import { requireTool } from "../helpers/tools.js";
 
-const NODE24 = join(ROOT, ".tools/node24/node_modules/.bin/node");
 const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
 const runnerHasReusePort = major > 22 || (major === 22 && minor >= 12);
 
 test("os: every worker binds the same port (given port 0) and the kernel spreads connections over all of them",
-  { skip: existsSync(NODE24) ? false : `no Node 24 at ${NODE24} (npm install --prefix .tools/node24 --no-save node@24)` },
-  async () => {
+  async (t) => {
+    // Missing outside CI: a loud skip; in CI: a failure (scripts/install-test-tools.sh installs it).
+    const node24 = requireTool(t, "node24");
+    if (!node24) return;
     const name = "os-spread";
-    const corral = startCorral(["start", fixture("hello.cjs"), "--workers", "2", "--balance", "os", "--name", name], { node: NODE24 });
+    const corral = startCorral(["start", fixture("hello.cjs"), "--workers", "2", "--balance", "os", "--name", name], { node: node24 });
     await corral.ready(2);
     // Each worker prints the port its own server listens on.
     const ports = await waitFor(() => {

@@ -99,7 +99,7 @@ describe("corral reload / scale / stop", () => {
     assert.equal(scale.stdout, "web now runs 2 workers\n");
 
     const slow = request(port, "/slow?ms=1500");
-    await new Promise((r) => setTimeout(r, 200)); // let the request reach its worker
+    await corral.waitForOutput(/slow request started/);
     const stop = await cli(dir, ["stop", "web"]);
     assert.equal(stop.code, 0, stop.stderr);
     assert.equal(stop.stdout, "stopped web\n");
