@@ -103,8 +103,10 @@ export function corralFamilies(snapshot: SupervisorSnapshot, counters: SlotCount
     values: slots.flatMap((slot) => SLOT_STATES.map((state) => ({ labels: { worker: slot.id, state }, value: stateOf(slot) === state ? 1 : 0 }))),
   });
   perSlot("corral_worker_pid", "Process id of the slot's worker (0 while it has none).", "gauge", (s) => s.main.pid);
+  // The snapshot's own "now" (not Date.now() here), so a start time does not jitter between scrapes.
+  const takenAt = snapshot.startedAt + snapshot.uptimeMs;
   perSlot("corral_worker_start_time_seconds", "When the slot's worker was forked, seconds since the Unix epoch (0 while it has none).", "gauge", (s) =>
-    s.main.pid > 0 ? (Date.now() - s.main.uptimeMs) / 1000 : 0,
+    s.main.pid > 0 ? (takenAt - s.main.uptimeMs) / 1000 : 0,
   );
   perSlot("corral_worker_restarts_total", "Times the slot's worker was restarted after an unexpected exit.", "counter", (s) => s.main.restarts);
   perSlot("corral_worker_connections", "Open connections.", "gauge", (s) => sumOf(s, (w) => w.stats?.connections));

@@ -42,10 +42,6 @@ export class EventStream {
     }
   }
 
-  get size(): number {
-    return this.clients.size;
-  }
-
   open(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",

@@ -65,7 +65,7 @@ async function route(ctx: Context, req: IncomingMessage, res: ServerResponse): P
     case "GET /readyz": {
       const ready = corral.readyCount();
       const reason = corral.shuttingDown ? "shutting down" : ready === 0 ? "no worker is ready" : null;
-      return sendJson(res, reason ? 503 : 200, { ok: reason === null, ready, desired: corral.snapshot().workersDesired, ...(reason ? { reason } : {}) });
+      return sendJson(res, reason ? 503 : 200, { ok: reason === null, ready, desired: corral.workersDesired, ...(reason ? { reason } : {}) });
     }
     case "GET /status":
       res.setHeader("x-corral-write", auth.writeMode(req));

@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { dirname, extname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const ASSETS_DIR = join(dirname(fileURLToPath(import.meta.url)), "assets");
+const ASSETS_DIR = join(dirname(fileURLToPath(import.meta.url)), "assets");
 
 const TYPES: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",

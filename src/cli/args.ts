@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { CorralError, missingFlagValue, unknownFlag } from "../errors.js";
 import { DEFAULTS } from "../config/defaults.js";
-import { flagName, type OptionKey, type OptionLayer, type OptionSources, type RawOptions } from "../config/keys.js";
+import { type OptionKey, type OptionLayer, type OptionSources, type RawOptions } from "../config/keys.js";
 import { formatDuration } from "../config/values.js";
 
 export interface StartArgs {

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { NAME_PATTERN } from "../config/resolve.js";
+import { MAX_WORKERS } from "../config/cpus.js";
+import { checkName } from "../config/resolve.js";
 import { CorralError, badOption } from "../errors.js";
 import type { SupervisorSnapshot } from "../status.js";
 import { callControl, listSockets, unwrap } from "../control/client.js";
@@ -50,10 +51,6 @@ function usage(command: keyof typeof HELP, problem: string): CorralError {
   return new CorralError("CORRAL_ERR_BAD_OPTION", `${problem}\nusage: ${HELP[command].trimEnd()}`);
 }
 
-function checkName(name: string): string {
-  if (!NAME_PATTERN.test(name)) throw badOption("NAME", name, "1 to 64 letters, digits, dots, underscores or dashes");
-  return name;
-}
 
 /** The one positional NAME (and, for scale, N): exactly `count` positionals. */
 function positionals(command: keyof typeof HELP, parsed: Parsed, count: number): string[] {
@@ -106,8 +103,8 @@ export async function scale(argv: string[]): Promise<number> {
   if (parsed.help) return help("scale");
   const [name, count] = positionals("scale", parsed, 2);
   const workers = Number(count);
-  if (!/^\d+$/.test(count!) || !Number.isSafeInteger(workers) || workers < 1 || workers > 1024) {
-    throw badOption("N", count, "an integer from 1 to 1024");
+  if (!/^\d+$/.test(count!) || !Number.isSafeInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+    throw badOption("N", count, `an integer from 1 to ${MAX_WORKERS}`);
   }
   const result = unwrap(await callControl(checkName(name!), { method: "POST", path: "/scale", body: { workers } }));
   process.stdout.write(`${name} now runs ${String(result.workers)} worker${result.workers === 1 ? "" : "s"}\n`);

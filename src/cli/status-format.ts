@@ -5,7 +5,7 @@
  */
 import type { SupervisorSnapshot, WorkerSnapshot } from "../status.js";
 
-export function formatDuration(ms: number): string {
+export function formatUptime(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
@@ -38,20 +38,21 @@ export function table(header: readonly string[], rows: readonly (readonly string
   return [line(header), ...rows.map(line)].join("\n") + "\n";
 }
 
-function workerState(w: WorkerSnapshot): string {
+/** The state to show for a worker row (also in `corral top`). */
+export function workerState(w: WorkerSnapshot): string {
   if (w.pid === 0) return w.slotState; // a slot waiting to restart, or given up on
   if (w.slotState === "retired" && w.state !== "draining") return "retiring";
   return w.state;
 }
 
-function listenAddress(s: SupervisorSnapshot): string {
+export function listenAddress(s: SupervisorSnapshot): string {
   return s.listening.map((l) => (l.family === "IPv6" ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`)).join(", ") || "-";
 }
 
 /** One supervisor: a summary line, then a row per worker process. */
 export function formatSupervisor(s: SupervisorSnapshot): string {
   const summary =
-    `${s.name}: pid ${s.pid}, up ${formatDuration(s.uptimeMs)}, ${s.workersReady}/${s.workersDesired} workers ready, ` +
+    `${s.name}: pid ${s.pid}, up ${formatUptime(s.uptimeMs)}, ${s.workersReady}/${s.workersDesired} workers ready, ` +
     `${s.balance}, ${s.reloads} reload${s.reloads === 1 ? "" : "s"}, listening ${listenAddress(s)}` +
     (s.shuttingDown ? ", SHUTTING DOWN" : "") +
     `\n  entry ${s.entry} (node ${s.node}, corral ${s.version})\n\n`;
@@ -59,7 +60,7 @@ export function formatSupervisor(s: SupervisorSnapshot): string {
     String(w.id),
     w.pid ? String(w.pid) : "-",
     workerState(w),
-    w.pid ? formatDuration(w.uptimeMs) : "-",
+    w.pid ? formatUptime(w.uptimeMs) : "-",
     String(w.restarts),
     w.cpuPercent === null || w.cpuPercent === undefined ? "-" : `${w.cpuPercent.toFixed(0)}%`,
     w.stats ? formatBytes(w.stats.rss) : "-",
@@ -77,7 +78,7 @@ export function formatSupervisorList(list: readonly SupervisorSnapshot[]): strin
     s.name,
     String(s.pid),
     `${s.workersReady}/${s.workersDesired}`,
-    formatDuration(s.uptimeMs),
+    formatUptime(s.uptimeMs),
     String(s.reloads),
     listenAddress(s),
     s.shuttingDown ? "shutting down" : "running",

@@ -10,8 +10,8 @@
  */
 import { userInfo } from "node:os";
 import { fileURLToPath } from "node:url";
-import { NAME_PATTERN } from "../config/resolve.js";
-import { CorralError, badOption } from "../errors.js";
+import { checkName } from "../config/resolve.js";
+import { CorralError } from "../errors.js";
 import { parseStartArgs } from "./args.js";
 import { resolveStartOptions } from "./start-options.js";
 
@@ -37,7 +37,7 @@ export async function systemd(argv: string[]): Promise<number> {
     return argv.length === 0 ? 2 : 0;
   }
   const [name, ...startArgs] = argv as [string, ...string[]];
-  if (!NAME_PATTERN.test(name)) throw badOption("NAME", name, "1 to 64 letters, digits, dots, underscores or dashes");
+  checkName(name);
   const parsed = parseStartArgs(startArgs);
   if (parsed.help) {
     process.stdout.write(HELP);

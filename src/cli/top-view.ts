@@ -5,8 +5,8 @@
  * difference between the snapshots, per process (a replaced worker starts over).
  */
 import { LATENCY_BUCKETS_MS, type WorkerStats } from "../protocol.js";
-import type { SupervisorSnapshot, WorkerSnapshot } from "../status.js";
-import { formatBytes, formatDuration, table } from "./status-format.js";
+import type { SupervisorSnapshot } from "../status.js";
+import { formatBytes, formatUptime, listenAddress, table, workerState } from "./status-format.js";
 
 export interface Rates {
   /** Requests/s over the interval; null without a previous sample of the same process. */
@@ -62,25 +62,15 @@ const ms = (v: number | null): string => (v === null ? "-" : v < 10 ? `${v.toFix
 const rate = (v: number | null): string => (v === null ? "-" : v < 10 ? v.toFixed(1) : String(Math.round(v)));
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? "-" : `${Math.round(v)}%`);
 
-function stateOf(w: WorkerSnapshot): string {
-  if (w.pid === 0) return w.slotState;
-  if (w.slotState === "retired" && w.state === "ready") return "retiring";
-  return w.state;
-}
-
-function listening(s: SupervisorSnapshot): string {
-  return s.listening.map((l) => (l.family === "IPv6" ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`)).join(", ") || "-";
-}
-
 /** One frame, fitted to `width` columns. */
 export function renderFrame(now: SupervisorSnapshot, before: SupervisorSnapshot | null, width: number, notice = ""): string[] {
   const { perPid, total } = computeRates(now, before);
   const clock = new Date(timeOf(now)).toTimeString().slice(0, 8);
   const lines = [
-    `corral top · ${now.name} · pid ${now.pid} · up ${formatDuration(now.uptimeMs)} · node ${now.node} · ${now.balance} · ${clock}`,
+    `corral top · ${now.name} · pid ${now.pid} · up ${formatUptime(now.uptimeMs)} · node ${now.node} · ${now.balance} · ${clock}`,
     `workers ${now.workersReady}/${now.workersDesired} ready · ${rate(total.rps)} req/s · p50 ${ms(total.p50)} · p99 ${ms(total.p99)} · ` +
       `reloads ${now.reloads} · queued ${now.queued} · dropped ${now.queueDropped} · primary ${formatBytes(now.primaryRss)}`,
-    `listening ${listening(now)}${now.admin ? ` · admin ${now.admin}` : ""}`,
+    `listening ${listenAddress(now)}${now.admin ? ` · admin ${now.admin}` : ""}`,
   ];
   const alert = now.shuttingDown ? "SHUTTING DOWN: draining workers" : notice;
   if (alert) lines.push(alert);
@@ -90,7 +80,7 @@ export function renderFrame(now: SupervisorSnapshot, before: SupervisorSnapshot 
     const s = w.stats;
     const r = perPid.get(w.pid);
     return [
-      String(w.id), w.pid ? String(w.pid) : "-", stateOf(w), w.pid ? formatDuration(w.uptimeMs) : "-", String(w.restarts),
+      String(w.id), w.pid ? String(w.pid) : "-", workerState(w), w.pid ? formatUptime(w.uptimeMs) : "-", String(w.restarts),
       pct(w.cpuPercent), s ? formatBytes(s.rss) : "-", s ? formatBytes(s.heapUsed) : "-", s ? ms(s.lagMs) : "-",
       s ? pct(s.elu * 100) : "-", s ? String(s.connections) : "-", s ? String(s.inflight) : "-",
       rate(r?.rps ?? null), ms(r?.p50 ?? null), ms(r?.p99 ?? null),

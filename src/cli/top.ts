@@ -6,9 +6,9 @@
  * happened. Without a terminal (a pipe, CI) it prints one frame and exits.
  */
 import { parseArgs } from "node:util";
-import { NAME_PATTERN } from "../config/resolve.js";
+import { checkName } from "../config/resolve.js";
 import { callControl, listSockets, unwrap } from "../control/client.js";
-import { CorralError, badOption, notRunning } from "../errors.js";
+import { CorralError, notRunning } from "../errors.js";
 import type { SupervisorSnapshot } from "../status.js";
 import { renderFrame } from "./top-view.js";
 
@@ -34,8 +34,7 @@ async function fetchSnapshot(name: string): Promise<SupervisorSnapshot> {
 /** NAME, or the only running supervisor. */
 async function pickName(given: string | undefined): Promise<string> {
   if (given !== undefined) {
-    if (!NAME_PATTERN.test(given)) throw badOption("NAME", given, "1 to 64 letters, digits, dots, underscores or dashes");
-    return given;
+    return checkName(given);
   }
   const live: string[] = [];
   for (const entry of listSockets()) {

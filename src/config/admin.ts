@@ -8,15 +8,13 @@ import type { AdminAddress } from "./types.js";
 import { DEFAULTS } from "./defaults.js";
 import { invalid } from "./values.js";
 
-export const DEFAULT_ADMIN_HOST = DEFAULTS.adminHost;
-
 const ADMIN_EXAMPLE = "[HOST:]PORT like 9000, 127.0.0.1:9000 or [::1]:9000 (port 0 to 65535)";
 const HOSTNAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 
 /** "9000" | 9000 | "host:9000" | "[::1]:9000" → { host, port }; undefined → null (admin off). */
 export function parseAdmin(option: string, value: unknown): AdminAddress | null {
   if (value === undefined) return null;
-  let host: string = DEFAULT_ADMIN_HOST;
+  let host: string = DEFAULTS.adminHost;
   let portText: string;
   if (typeof value === "number") portText = String(value);
   else if (typeof value === "string") {

@@ -75,7 +75,7 @@ export async function handleControl(corral: Corral, req: IncomingMessage, res: S
       case "POST /scale": {
         const body = await readJsonBody(req);
         await corral.scale(body.workers as number);
-        return sendJson(res, 200, { ok: true, workers: corral.snapshot().workersDesired });
+        return sendJson(res, 200, { ok: true, workers: corral.workersDesired });
       }
       case "POST /stop":
         // The CLI waits for this pid to exit, up to the kill timeout and a margin.
@@ -83,7 +83,7 @@ export async function handleControl(corral: Corral, req: IncomingMessage, res: S
         void corral.stop("corral stop");
         return;
       default: {
-        const method = METHODS.get(path ?? "");
+        const method = METHODS.get(path);
         if (method === undefined) return sendJson(res, 404, { ok: false, error: `no route ${route}`, code: "CORRAL_ERR_CONTROL" });
         res.setHeader("allow", method);
         return sendJson(res, 405, { ok: false, error: `${path} takes ${method}, not ${req.method}`, code: "CORRAL_ERR_CONTROL" });

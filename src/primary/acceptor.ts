@@ -37,7 +37,6 @@ export class Acceptor {
   private queueTimer: NodeJS.Timeout | null = null;
   private readonly peer: Record<string, unknown> = {};
   constructor(
-    readonly key: string,
     readonly request: ListenRequest,
     private readonly balancer: Balancer,
     private readonly limits: AcceptorLimits,
@@ -78,12 +77,7 @@ export class Acceptor {
   }
 
   distribute(handle: RawHandle): void {
-    let peerAddress = "";
-    if (this.balancer.needsPeerAddress && handle.getpeername) {
-      handle.getpeername(this.peer);
-      peerAddress = (this.peer.address as string | undefined) ?? "";
-    }
-    const worker = this.balancer.pick(this.candidates, peerAddress);
+    const worker = this.balancer.pick(this.candidates, this.peerOf(handle));
     if (worker === undefined) return this.enqueue(handle);
     this.handOff(worker, handle);
   }
@@ -91,7 +85,7 @@ export class Acceptor {
   private handOff(worker: ManagedWorker, handle: RawHandle): void {
     const seq = this.limits.nextSeq();
     worker.pending.set(seq, { handle, owner: this });
-    worker.send({ cmd: CMD, act: "conn", key: this.key, seq }, handle);
+    worker.send({ cmd: CMD, act: "conn", key: this.request.key, seq }, handle);
   }
 
   /** Hands queued connections to workers that can take them now. */

@@ -45,8 +45,8 @@ export class Acceptors {
     let entry = this.byKey.get(request.key);
     if (!entry) {
       const acceptor = this.strategy === "os"
-        ? new ReservedPort(request.key, request)
-        : new Acceptor(request.key, request, createBalancer(this.strategy), {
+        ? new ReservedPort(request)
+        : new Acceptor(request, createBalancer(this.strategy), {
           maxQueue: this.limits.maxQueue,
           queueTimeoutMs: this.limits.queueTimeoutMs,
           nextSeq: () => (this.seq = (this.seq + 1) % Number.MAX_SAFE_INTEGER),
@@ -98,9 +98,9 @@ export class Acceptors {
     const pending = worker.pending.get(seq);
     if (!pending) return;
     worker.pending.delete(seq);
+    worker.connections = connections;
     if (accepted) {
       pending.handle.close(); // the worker has its own copy now
-      worker.connections = connections;
       worker.handoffs++;
       this.handoffs++;
       pending.owner.flush();

@@ -8,6 +8,7 @@
 import cluster from "node:cluster";
 import { EventEmitter } from "node:events";
 import { basename } from "node:path";
+import { MAX_WORKERS } from "../config/cpus.js";
 import { resolveOptions } from "../config/resolve.js";
 import type { CorralOptions, ResolvedOptions } from "../config/types.js";
 import { CorralError, badOption } from "../errors.js";
@@ -117,7 +118,7 @@ export class Corral extends EventEmitter {
 
   /** Adds ready workers or drains surplus ones (the highest slot ids first). */
   async scale(count: number): Promise<void> {
-    if (!Number.isSafeInteger(count) || count < 1 || count > 1024) throw badOption("workers", count, "an integer from 1 to 1024");
+    if (!Number.isSafeInteger(count) || count < 1 || count > MAX_WORKERS) throw badOption("workers", count, `an integer from 1 to ${MAX_WORKERS}`);
     return this.exclusive("scale", async () => {
       const slots = this.activeSlots();
       const from = slots.length;
@@ -179,12 +180,17 @@ export class Corral extends EventEmitter {
       shuttingDown: this.shuttingDown,
       reloads: this.reloads,
       adminUrl: this.adminUrl,
-      workersDesired: this.activeSlots().length,
+      workersDesired: this.workersDesired,
       workersReady: this.readyCount(),
       acceptors: this.acceptors,
       workers: this.workers,
       slots: this.slots,
     });
+  }
+
+  /** Workers the supervisor is asked to run (slots not scaled away). */
+  get workersDesired(): number {
+    return this.activeSlots().length;
   }
 
   /** Ready workers that are some slot's current worker. */
@@ -463,7 +469,7 @@ export class Corral extends EventEmitter {
   private untilSettled(slots: Slot[]): Promise<void> {
     return new Promise((resolve, reject) => {
       const check = (): void => {
-        if (this.lifecycle === "stopped" || this.lifecycle === "stopping") {
+        if (this.shuttingDown) {
           const errored = this.activeSlots().every((s) => s.state === "errored");
           return done(errored ? this.fatalError() : new CorralError("CORRAL_ERR_STOPPED", "corral stopped while starting"));
         }

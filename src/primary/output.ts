@@ -25,10 +25,10 @@ export class Output {
     private readonly sink: Sink = processSink,
   ) {}
 
-  /** A supervisor event. `fields` go into JSON lines as they are. */
-  event(level: Level, message: string, fields: Record<string, unknown> = {}): void {
+  /** A supervisor event. */
+  event(level: Level, message: string): void {
     if (this.format === "json") {
-      const line = JSON.stringify({ time: new Date().toISOString(), level, source: "corral", name: this.name, msg: message, ...fields });
+      const line = JSON.stringify({ time: new Date().toISOString(), level, source: "corral", name: this.name, msg: message });
       this.write(level, line + "\n");
     } else {
       this.write(level, `[corral] ${message}\n`);

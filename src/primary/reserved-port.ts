@@ -23,10 +23,7 @@ export class ReservedPort {
   readonly workers = new Set<ManagedWorker>();
   private handle: TcpHandle | null = null;
 
-  constructor(
-    readonly key: string,
-    readonly request: ListenRequest,
-  ) {}
+  constructor(readonly request: ListenRequest) {}
 
   open(): Promise<SockName> {
     const { address, port, addressType, ipv6Only } = this.request;
@@ -53,12 +50,8 @@ export class ReservedPort {
     this.workers.delete(worker);
   }
 
-  // The kernel picks workers: there is nothing to recompute, queue or re-distribute.
+  // The kernel picks workers: there is nothing to recompute.
   refresh(): void {}
-  flush(): void {}
-  distribute(handle: { close(): void }): void {
-    handle.close();
-  }
 
   get queued(): number {
     return 0;

@@ -15,7 +15,7 @@ export interface HeartbeatSources {
   latencySumMs(): number;
 }
 
-export function startHeartbeat(intervalMs: number, sources: HeartbeatSources): () => WorkerStats {
+export function startHeartbeat(intervalMs: number, sources: HeartbeatSources): void {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   let lastElu: EventLoopUtilization = performance.eventLoopUtilization();
@@ -45,5 +45,4 @@ export function startHeartbeat(intervalMs: number, sources: HeartbeatSources): (
   const beat = (): void => sendToPrimary({ act: "heartbeat", stats: collect() });
   setImmediate(beat);
   setInterval(beat, intervalMs).unref();
-  return collect;
 }

@@ -142,17 +142,14 @@ export class ListenRegistry {
     if (!pending) return;
     this.pending.delete(reply.seq);
     if (reply.error !== null || reply.sockname === null) {
-      this.freeIndex(pending.indexKey, pending.index);
+      this.release(pending);
       // net turns a negative errno into the usual EADDRINUSE/EACCES error on the server.
       const errno = (osConstants.errno as Record<string, number>)[reply.error ?? "EINVAL"] ?? osConstants.errno.EINVAL;
       pending.cb(-errno);
     } else if (this.reusePort) {
       this.listenOwn(pending, reply.sockname);
     } else {
-      const handle = new PrimaryListenHandle(pending.key, pending.server, reply.sockname, (h) => {
-        this.handles.delete(h.key);
-        this.freeIndex(pending.indexKey, pending.index);
-      });
+      const handle = new PrimaryListenHandle(pending.key, pending.server, reply.sockname, () => this.release(pending));
       this.handles.set(pending.key, handle);
       pending.cb(0, handle);
       this.events.onListening(handle);
@@ -161,12 +158,9 @@ export class ListenRegistry {
   }
 
   private listenOwn(pending: PendingListen, sockname: SockName): void {
-    const own = OwnListen.bind(pending.key, pending.server, sockname, pending.ipv6Only, (l) => {
-      this.handles.delete(l.key);
-      this.freeIndex(pending.indexKey, pending.index);
-    });
+    const own = OwnListen.bind(pending.key, pending.server, sockname, pending.ipv6Only, () => this.release(pending));
     if (typeof own === "number") {
-      this.freeIndex(pending.indexKey, pending.index);
+      this.release(pending);
       sendToPrimary({ act: "close", key: pending.key });
       return pending.cb(own);
     }
@@ -176,10 +170,12 @@ export class ListenRegistry {
     if (!own.closed) this.events.onListening(own);
   }
 
-  private freeIndex(indexKey: string, index: number): void {
-    const used = this.indexes.get(indexKey);
-    used?.delete(index);
-    if (used && used.size === 0) this.indexes.delete(indexKey);
+  /** A server stopped listening (or never did): forget it and free its index for the next listen. */
+  private release(pending: PendingListen): void {
+    this.handles.delete(pending.key);
+    const used = this.indexes.get(pending.indexKey);
+    used?.delete(pending.index);
+    if (used && used.size === 0) this.indexes.delete(pending.indexKey);
   }
 
   /** Open connections over every server listening through the primary. */
