@@ -109,8 +109,7 @@ test("the dashboard shows every worker and follows one that is killed and replac
   } finally {
     await browser?.close();
   }
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });
 
 test("with a token: the browser signs in through the form, then sees the workers and can scale", async (t) => {
@@ -141,6 +140,5 @@ test("with a token: the browser signs in through the form, then sees the workers
   } finally {
     await browser?.close();
   }
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });

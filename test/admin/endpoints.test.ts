@@ -26,8 +26,7 @@ test("/healthz, /readyz and /status answer on loopback; the status names the adm
   const wrongMethod = await request(adminPort, "/metrics", { method: "DELETE" });
   assert.equal(wrongMethod.status, 405);
   assert.equal(wrongMethod.headers.allow, "GET, HEAD");
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });
 
 test("/readyz turns 503 as soon as SIGTERM arrives, while a slow request keeps a worker draining", async () => {
@@ -197,7 +196,6 @@ test("/events streams a snapshot now and every second, and a worker-exit when a 
   // Many dashboards coming and going leave nothing behind (no listener leak warning, server still fine).
   for (let i = 0; i < 15; i++) (await openEvents(adminPort)).close();
   assert.equal((await request(adminPort, "/healthz")).status, 200);
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
   assert.doesNotMatch(corral.output, /MaxListenersExceeded/);
 });

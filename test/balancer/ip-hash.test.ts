@@ -68,6 +68,5 @@ test("ip-hash: each address sticks to one worker; a killed worker's addresses mo
   }
   assert.ok(!existsSync(gate));
 
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });

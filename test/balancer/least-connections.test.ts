@@ -24,8 +24,7 @@ test("least-connections: after one worker's clients leave, new connections fill 
   assert.deepEqual(next.map((h) => h.worker), [1, 1, 1, 1]);
 
   for (const h of [...first, ...next]) h.socket.destroy();
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });
 
 test("least-connections: a worker added by scale takes new connections until it holds as many as the others", async () => {
@@ -45,6 +44,5 @@ test("least-connections: a worker added by scale takes new connections until it 
   assert.deepEqual(new Set(tie.map((h) => h.worker)), new Set([1, 2]));
 
   for (const h of [...old, ...fresh, ...tie]) h.socket.destroy();
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });

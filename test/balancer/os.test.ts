@@ -45,8 +45,7 @@ test("os: every worker binds the same port (given port 0) and the kernel spreads
     assert.equal(seen.size, 2, "both workers, the replacement included, serve the same port");
     assert.ok(!seen.has(victim));
 
-    corral.signal("SIGTERM");
-    assert.equal((await corral.exit()).code, 0);
+    await corral.stop();
   });
 
 test("os: refused on a Node without reusePort, exit 2 saying why",

@@ -74,8 +74,7 @@ for (const flag of [["--log-format", "json"], ["--json-logs"]]) {
     const crash = parseLines(corral.stderr, "stderr").find((l) => l.source === "corral" && l.msg.includes(`(pid ${victim})`))!;
     assert.equal(crash.level, "warn");
 
-    corral.signal("SIGTERM");
-    assert.equal((await corral.exit()).code, 0);
+    await corral.stop();
     parseLines(corral.stdout, "stdout");
     parseLines(corral.stderr, "stderr");
   });

@@ -13,6 +13,5 @@ test("connections alternate between workers (round-robin)", async () => {
   // A sequential client's next connection arrives after the previous hand-off was acknowledged,
   // so round-robin never has to skip a busy worker: strict alternation.
   for (let i = 1; i < pids.length; i++) assert.notEqual(pids[i], pids[i - 1], `alternating: ${pids}`);
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });

@@ -11,8 +11,7 @@ test("a config file supplies the options; flags win over it", async () => {
   const corral = startCorral(["start", "--workers", "2"], { cwd: dir });
   await corral.ready(2);
   assert.match(corral.output, /starting 2 workers of hello\.cjs/);
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });
 
 test("an .mjs config file exporting a function", async () => {
@@ -20,8 +19,7 @@ test("an .mjs config file exporting a function", async () => {
   writeFileSync(join(dir, "corral.config.mjs"), `export default () => ({ entry: ${JSON.stringify(fixture("hello.cjs"))}, workers: 1 });\n`);
   const corral = startCorral(["start"], { cwd: dir });
   await corral.ready(1);
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });
 
 const BAD: Array<{ what: string; args: string[]; env?: Record<string, string>; file?: unknown; expect: RegExp }> = [
@@ -80,8 +78,7 @@ test("a config file with several apps: --name picks one; without it, exit 2 list
   const corral = startCorral(["start", "--name", "web"], { cwd: dir });
   await corral.ready(1);
   assert.match(corral.output, /starting 1 worker of esm-tla\.mjs/);
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });
 
 test("workers do not inherit the admin token; they keep the app environment and get their slot id", async () => {
@@ -93,6 +90,5 @@ test("workers do not inherit the admin token; they keep the app environment and 
   assert.equal((await getJson(port, "/?name=CORRAL_ADMIN_TOKEN")).value, null);
   assert.equal((await getJson(port, "/?name=APP_SETTING")).value, "kept");
   assert.equal((await getJson(port, "/?name=CORRAL_WORKER_ID")).value, "1");
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });

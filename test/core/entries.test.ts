@@ -5,23 +5,18 @@ import { test } from "node:test";
 import { fixture, getJson, request, startCorral } from "../helpers/corral.js";
 import { requireTool } from "../helpers/tools.js";
 
-async function stop(corral: ReturnType<typeof startCorral>): Promise<void> {
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
-}
-
 test("an ESM entry with top-level await", async () => {
   const corral = startCorral(["start", fixture("esm-tla.mjs"), "-w", "2", "--name", "esm"]);
   const port = await corral.ready(2);
   assert.equal((await getJson(port)).greeting, "hello from esm");
-  await stop(corral);
+  await corral.stop();
 });
 
 test("a TypeScript entry on this Node (tsx on Node 20, type stripping where Node has it)", async () => {
   const corral = startCorral(["start", fixture("typed.ts"), "-w", "1", "--name", "ts"]);
   const port = await corral.ready(1);
   assert.equal((await getJson(port)).lang, "typescript");
-  await stop(corral);
+  await corral.stop();
 });
 
 test("a TypeScript entry on Node 24 runs through Node's own type stripping", async (t) => {
@@ -30,7 +25,7 @@ test("a TypeScript entry on Node 24 runs through Node's own type stripping", asy
   const corral = startCorral(["start", fixture("typed.ts"), "-w", "1", "--name", "ts24"], { node: node24 });
   const port = await corral.ready(1);
   assert.equal((await getJson(port)).lang, "typescript");
-  await stop(corral);
+  await corral.stop();
 });
 
 test("an app written in the node:cluster pattern runs unchanged (cluster.isPrimary is false in workers)", async () => {
@@ -43,7 +38,7 @@ test("an app written in the node:cluster pattern runs unchanged (cluster.isPrima
     pids.add(reply.pid);
   }
   assert.equal(pids.size, 2, "the app did not fork workers of its own");
-  await stop(corral);
+  await corral.stop();
 });
 
 test("two servers on port 0 in one app each get a port shared by every worker", async () => {
@@ -58,7 +53,7 @@ test("two servers on port 0 in one app each get a port shared by every worker", 
   const b = await request(Number(lines[0]![2]));
   assert.match(a.body, /^a:\d+$/);
   assert.match(b.body, /^b:\d+$/);
-  await stop(corral);
+  await corral.stop();
 });
 
 for (const host of ["127.0.0.1", "::"]) {
@@ -67,7 +62,7 @@ for (const host of ["127.0.0.1", "::"]) {
     const port = await corral.ready(2);
     assert.ok((await getJson(port)).pid > 0);
     if (host === "::") assert.ok((await getJson(port, "/", { host: "::1" })).pid > 0);
-    await stop(corral);
+    await corral.stop();
   });
 }
 
@@ -81,7 +76,7 @@ test("server.address() reports the real port and server.close() stops that worke
   const pids = new Set<string>();
   for (let i = 0; i < 6; i++) pids.add((await request(port)).body);
   assert.equal(pids.size, 1, `one worker still listening: ${[...pids]}`);
-  await stop(corral);
+  await corral.stop();
 });
 
 test("ipv6Only reaches the primary's socket (IPv4 clients are refused)", async () => {
@@ -89,5 +84,5 @@ test("ipv6Only reaches the primary's socket (IPv4 clients are refused)", async (
   const port = await corral.ready(1);
   assert.equal((await request(port, "/", { host: "::1" })).body, "ok");
   await assert.rejects(request(port, "/", { host: "127.0.0.1" }), /ECONNREFUSED/);
-  await stop(corral);
+  await corral.stop();
 });

@@ -62,8 +62,7 @@ test("socketio example behind ip-hash: every polling request of a session reache
   assert.equal(pids.size, 2, "sessions from different addresses use both workers");
 
   for (const s of sessions) s.socket.disconnect();
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });
 
 test("socketio example under round-robin: the session breaks (why it needs ip-hash)", async () => {
@@ -90,6 +89,5 @@ test("socketio example under round-robin: the session breaks (why it needs ip-ha
   assert.ok(responses.some((r) => r.status === 400), `some request was refused: ${JSON.stringify(responses.map((r) => [r.status, r.servedBy]))}`);
   assert.ok(new Set(responses.map((r) => r.servedBy)).size === 2, "its requests reached both workers");
   s.socket.disconnect();
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });

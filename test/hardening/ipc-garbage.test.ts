@@ -44,8 +44,7 @@ test("the primary survives every kind of IPC garbage from a worker and keeps ser
   assert.match(corral.output, /sent data on its IPC channel that is not a message/);
   // A crash of the primary would print node's stack unprefixed (worker lines carry [wN:pid]).
   assert.doesNotMatch(corral.output, /^(node:internal|Uncaught|SyntaxError)/m);
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });
 
 test("random corral-shaped messages (fast-check samples) never hurt the primary", async () => {
@@ -69,6 +68,5 @@ test("random corral-shaped messages (fast-check samples) never hurt the primary"
   assert.deepEqual(await readyPids(socket), pidsBefore);
   assert.equal(status.listening.length, 1);
   console.log(`# ${sent} random messages sent by workers; primary alive, ${status.workersReady} workers ready`);
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });

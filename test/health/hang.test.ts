@@ -86,8 +86,7 @@ test("a worker stuck in a busy loop is killed and replaced within hang-timeout +
   const after = await readyPids(socket);
   assert.equal(after.length, 2);
   assert.ok(!after.includes(hungPid));
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });
 
 test("a SIGSTOPped worker is detected as hung, killed and replaced; connections handed to it are not lost", async () => {
@@ -108,8 +107,7 @@ test("a SIGSTOPped worker is detected as hung, killed and replaced; connections 
   assert.ok(replacedMs <= HANG_TIMEOUT_MS + 2_000, `replaced ${replacedMs} ms after SIGSTOP (limit ${HANG_TIMEOUT_MS + 2_000} ms)`);
   console.log(`# SIGSTOP → replacement ready: ${replacedMs} ms (hang-timeout ${HANG_TIMEOUT_MS} ms); ${asked.ok} requests ok meanwhile`);
   assert.equal((await readyPids(socket)).length, 2);
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });
 
 test("a worker that hangs while starting is killed by --listen-timeout", async () => {
@@ -137,6 +135,5 @@ test("a worker that hangs while draining is killed by --kill-timeout; the reload
   // The service still answers, from the new workers.
   assert.ok(after.includes((await getJson(port)).pid));
   // Shutdown: the new workers hang in their drain too; the primary still exits 0 within kill-timeout.
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });

@@ -54,8 +54,7 @@ test("a worker over --max-memory is replaced gracefully, with no failed requests
   assert.equal(status.workers.find((w) => w.pid === Number(ready[1]))?.restarts, 0, "a memory replacement is not counted as a crash restart");
   console.log(`# max-memory ${LIMIT_MB}M: leak → replacement ready in ${replacedMs} ms; load ${load.summary()}`);
 
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });
 
 test("--max-memory off (the default) leaves a big worker alone", async () => {
@@ -68,6 +67,5 @@ test("--max-memory off (the default) leaves a big worker alone", async () => {
   await waitFor(async () => ((await controlStatus(socket)).workers[0]?.stats?.rss ?? 0) >= 64 * 1024 * 1024, "a heartbeat with the grown rss");
   assert.deepEqual(await readyPids(socket), [leaked.pid]);
   assert.doesNotMatch(corral.output, /max-memory/);
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });

@@ -82,8 +82,7 @@ test("with every worker in restart backoff, --max-queue bounds the waiting conne
   assert.equal(status.workersReady, 0);
   console.log(`# queue-timeout 2s: waiting connections closed after ${waiting.slice(2).map((w) => w.closedAt! - w.openedAt).join(", ")} ms`);
   rmSync(down);
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });
 
 test("connections that arrive while every worker is in backoff are served once a worker is ready", async () => {
@@ -109,8 +108,7 @@ test("connections that arrive while every worker is in backoff are served once a
   assert.equal(status.queued, 0);
   assert.equal(status.queueDropped, 0);
   assert.equal(status.workersReady, 1);
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });
 
 test("an app that never says ready (--wait-ready) gets no traffic: connections wait, then are closed after --queue-timeout", async () => {

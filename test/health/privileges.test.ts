@@ -133,8 +133,7 @@ test("workers run as --user nobody --group nogroup and serve on the primary's so
   }
   // The primary keeps root: it owns the listening socket the workers serve on.
   assert.equal(identityOf(corral.pid).uid[0], 0);
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });
 
 test("--user alone runs the workers in the user's login group", { skip }, async () => {
@@ -149,8 +148,7 @@ test("--user alone runs the workers in the user's login group", { skip }, async 
   const who = identityOf(pid);
   assert.equal(who.uid[1], 65534);
   assert.equal(who.gid[1], Number(execFileSync("id", ["-g", "nobody"], { encoding: "utf8" }).trim()));
-  corral.signal("SIGTERM");
-  assert.equal((await corral.exit()).code, 0);
+  await corral.stop();
 });
 
 test("an unknown --user or --group exits 2 naming the option, before starting anything", async () => {

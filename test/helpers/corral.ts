@@ -110,6 +110,13 @@ export class CorralProcess {
     }
   }
 
+  /** SIGTERM, then the exit code must be `expected` (the output is in the failure message). */
+  async stop(expected = 0): Promise<void> {
+    this.signal("SIGTERM");
+    const { code } = await this.exit();
+    if (code !== expected) throw new Error(`corral exited ${code}, expected ${expected}\n${this.output}`);
+  }
+
   kill(): void {
     killTree(this.child);
   }
