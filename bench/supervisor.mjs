@@ -5,7 +5,8 @@
 // Usage: node bench/supervisor.mjs [--kills 10] [--idle 10] [--node /path/to/node]
 // Prints a small markdown table; nothing else may run on the machine meanwhile.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -36,9 +37,12 @@ async function appStartMs() {
     const child = spawn(values.node, [app], { env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
-    await until(() => out.includes("listening"), 10_000, "bare app start");
-    times.push(performance.now() - began);
-    child.kill("SIGKILL");
+    try {
+      await until(() => out.includes("listening"), 10_000, "bare app start");
+      times.push(performance.now() - began);
+    } finally {
+      child.kill("SIGKILL");
+    }
   }
   return median(times);
 }
@@ -56,7 +60,8 @@ const bareMs = await appStartMs();
 const corral = spawn(values.node, [join(root, "dist/cli/main.js"), "start", app, "-w", "2", "--name", `bench-sup-${process.pid}`,
   // Each kill here is a first crash (the worker outlived --min-uptime), so the restart delay is the ~100 ms base backoff.
   "--min-uptime", "200ms"], {
-  env: { ...process.env, PORT: "0" },
+  // A private CORRAL_HOME: the measurement must not touch the user's control sockets.
+  env: { ...process.env, PORT: "0", CORRAL_HOME: mkdtempSync(join(tmpdir(), "corral-bench-")) },
   stdio: ["ignore", "pipe", "inherit"],
 });
 let log = "";

@@ -26,6 +26,8 @@ function once() {
     const payload = slow && slowEvery > 0 && ++sent % slowEvery === 0 ? slow : fast;
     const socket = net.connect({ port, host: "127.0.0.1", localAddress: `127.0.0.${1 + (source++ % sourceCount)}` });
     let head = null;
+    // A stalled connection must not keep this loop running past the measurement: count it as an error.
+    socket.setTimeout(10_000, () => socket.destroy(new Error("timeout")));
     socket.on("connect", () => socket.write(payload));
     socket.on("data", (chunk) => {
       if (head === null) head = chunk.subarray(0, 12).toString("latin1");
