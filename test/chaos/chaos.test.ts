@@ -12,7 +12,7 @@
 // ready, from the supervisor's "ready" log lines) and the final worker count.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { controlPath, controlStatus, readyPids } from "../helpers/control-socket.js";
+import { controlPath, controlStatus, readyPids, readyWorkers } from "../helpers/control-socket.js";
 import { fixture, isAlive, request, startCorral, waitFor, type CorralProcess } from "../helpers/corral.js";
 import { Load } from "../helpers/load.js";
 import { mark, since, type OutputMark } from "../helpers/output-mark.js";
@@ -54,7 +54,7 @@ function stats(ms: number[]): string {
 /** A worker of the given slot and its pid: one that is ready now. */
 async function pickReady(socket: string): Promise<{ slot: number; pid: number }> {
   const status = await controlStatus(socket);
-  const ready = status.workers.filter((w) => w.state === "ready" && w.slotState === "running");
+  const ready = readyWorkers(status);
   const choice = ready[Math.floor(Math.random() * ready.length)];
   assert.ok(choice, "a ready worker to act on");
   return { slot: choice.id, pid: choice.pid };

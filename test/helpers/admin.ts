@@ -5,7 +5,7 @@
  */
 import http from "node:http";
 import type { SupervisorSnapshot } from "../../src/status.js";
-import { controlPath, controlStatus } from "./control-socket.js";
+import { controlPath, controlStatus, readyWorkers } from "./control-socket.js";
 import { startCorral, waitFor, type CorralProcess, type RunOptions } from "./corral.js";
 
 export interface AdminCorral {
@@ -93,5 +93,5 @@ export function openEvents(port: number, path = "/events", headers: http.Outgoin
 }
 
 export function readySlots(status: SupervisorSnapshot): number[] {
-  return status.workers.filter((w) => w.state === "ready" && w.slotState === "running").map((w) => w.id);
+  return readyWorkers(status).map((w) => w.id);
 }

@@ -55,10 +55,19 @@ export async function controlStatus(socketPath: string): Promise<SupervisorSnaps
   return reply.json.status as SupervisorSnapshot;
 }
 
+/** The workers that are a slot's current, ready worker. */
+export function readyWorkers(status: SupervisorSnapshot): SupervisorSnapshot["workers"] {
+  return status.workers.filter((w) => w.state === "ready" && w.slotState === "running");
+}
+
+/** Their pids, in numeric order. */
+export function readyPidsOf(status: SupervisorSnapshot): number[] {
+  return readyWorkers(status).map((w) => w.pid).sort((a, b) => a - b);
+}
+
 /** Pids of the workers that are a slot's current, ready worker. */
 export async function readyPids(socketPath: string): Promise<number[]> {
-  const status = await controlStatus(socketPath);
-  return status.workers.filter((w) => w.state === "ready" && w.slotState === "running").map((w) => w.pid).sort((a, b) => a - b);
+  return readyPidsOf(await controlStatus(socketPath));
 }
 
 /**

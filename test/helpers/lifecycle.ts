@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SupervisorSnapshot } from "../../src/status.js";
 import { fixture, runCli, startCorral, tempDir, type CorralProcess } from "./corral.js";
+import { readyPidsOf } from "./control-socket.js";
 
 export interface VersionConfig {
   version: string;
@@ -54,7 +55,7 @@ export async function startApp(args: string[], first: VersionConfig = { version:
   };
   return {
     corral, name, port, env, versionFile, eventLog, deploy, cli, status,
-    readyPids: async () => (await status()).workers.filter((w) => w.state === "ready" && w.slotState === "running").map((w) => w.pid).sort(),
+    readyPids: async () => readyPidsOf(await status()),
     events: () => readFileSync(eventLog, "utf8").split("\n").filter(Boolean),
   };
 }
