@@ -7,8 +7,11 @@
 //   node bench/run.mjs [--duration 10] [--rounds 3] [--warmup 2] [--workers 2] [--clients 2]
 //                      [--only single,cluster,pm2,corral-rr,corral-lc,corral-ip,corral-os]
 //                      [--workloads keep-alive,conn-per-request,cpu,mixed] [--node /path/to/node]
+//                      [--client wrk|autocannon]   (keep-alive load; default wrk when installed)
 //
 // Nothing else should run on the machine meanwhile: the load generator already shares it.
+// Each round starts every contender afresh, in the opposite order to the round before, so that
+// neither a process's luck (JIT, placement) nor its position in the round favours anyone.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -18,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { CONTENDERS, cpuMsOf, start } from "./lib/contenders.mjs";
 import { markdown, summarize, svg } from "./lib/report.mjs";
-import { WORKLOADS, measure } from "./lib/workloads.mjs";
+import { WORKLOADS, keepAliveTool, measure } from "./lib/workloads.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     workloads: { type: "string" },
     node: { type: "string", default: process.execPath },
+    client: { type: "string" },
     out: { type: "string", default: join(root, "bench/results") },
   },
 });
@@ -53,6 +57,7 @@ if (!hasReusePort) {
   contenders = contenders.filter((c) => !c.needsReusePort);
 }
 const workloads = values.workloads ? list(values.workloads).map((id) => WORKLOADS.find((w) => w.id === id) ?? fail(`unknown workload ${id}`)) : WORKLOADS;
+if (values.client !== undefined && values.client !== "wrk" && values.client !== "autocannon") fail(`--client is wrk or autocannon, not ${values.client}`);
 if (contenders.some((c) => c.kind === "corral") && !existsSync(join(root, "dist/cli/main.js"))) fail("build corral first: npm run build");
 
 function fail(message) {
@@ -86,25 +91,32 @@ const machine = {
   os: `${os.type()} ${os.release()}`,
   node: nodeVersion,
   nodePath: node,
-  autocannon: JSON.parse(execFileSync(node, ["-p", `JSON.stringify(require(${JSON.stringify(join(root, "node_modules/autocannon/package.json"))}).version)`], { encoding: "utf8" })),
   cpuRouteMs: cpuRouteMs(),
 };
+let keepAlive;
+try {
+  keepAlive = keepAliveTool(root, values.client);
+} catch (error) {
+  fail(`--client wrk: ${error.message}`);
+}
+machine.keepAliveClient = `${keepAlive.tool} ${keepAlive.version}`;
 const settings = { durationS, rounds, warmupS, workers, clientProcs, sourceAddresses: Number(process.env.BENCH_SOURCE_ADDRESSES) || 64 };
 console.log(`bench: ${contenders.map((c) => c.id).join(", ")} × ${workloads.map((w) => w.id).join(", ")}; ${rounds} × ${durationS} s; Node ${nodeVersion}; /cpu ≈ ${machine.cpuRouteMs.toFixed(1)} ms`);
 
 const results = {};
 for (let round = 1; round <= rounds; round++) {
-  for (const contender of contenders) {
+  for (const contender of round % 2 ? contenders : [...contenders].reverse()) {
     const port = await freePort();
     const running = await start(contender, { root, node, port, workers });
     try {
       for (const workload of workloads) {
-        const options = { root, clientNode: node, port, clientProcs };
+        const options = { root, clientNode: node, port, clientProcs, keepAlive };
         if (warmupS > 0) await measure(workload, { ...options, durationS: warmupS });
         const cpuBefore = cpuMsOf(running.primaryPid);
         const began = performance.now();
         const r = await measure(workload, { ...options, durationS });
         r.primaryCpuPct = (100 * (cpuMsOf(running.primaryPid) - cpuBefore)) / (performance.now() - began);
+        r.round = round;
         ((results[workload.id] ??= {})[contender.id] ??= []).push(r);
         console.log(`round ${round}/${rounds}  ${contender.id.padEnd(10)} ${workload.id.padEnd(17)} ${Math.round(r.reqPerSec).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms` +
           `  primary ${r.primaryCpuPct.toFixed(0)} %  load-gen ${r.clientCpuPct.toFixed(0)} %${r.errors ? `  errors ${r.errors} (${r.firstErrors.join(", ")})` : ""}`);

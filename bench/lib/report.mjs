@@ -11,6 +11,16 @@ export const median = (xs) => {
 const fmt = (x, digits = 0) => (Number.isFinite(x) ? x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "–");
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
 
+/**
+ * a ÷ b as the median over rounds of each round's ratio. The contenders of a round run back to
+ * back, so a round's ratio cancels what drifts between rounds (other load, thermal, placement).
+ */
+function pairedRatio(a, b) {
+  if (!a || !b) return NaN;
+  const n = Math.min(a.rounds.length, b.rounds.length);
+  return median(Array.from({ length: n }, (_, i) => ratio(a.rounds[i], b.rounds[i])));
+}
+
 /** Medians per (workload, contender) from the rounds. */
 export function summarize(results, workloads, contenders) {
   const table = {};
@@ -44,15 +54,15 @@ export function markdown(table, { workloads, contenders, machine, settings, date
   const lines = [`# corral benchmark, ${date}`, ""];
   lines.push(`- Machine: ${machine.cores} × ${machine.cpu}, ${machine.memGb} GB RAM, ${machine.os}`);
   lines.push(`- Node ${machine.node} for every contender (${machine.nodePath}); ${settings.workers} workers each (single: 1 process)`);
-  lines.push(`- ${settings.rounds} round${settings.rounds === 1 ? "" : "s"} × ${settings.durationS} s per workload (after ${settings.warmupS} s of warm-up), contenders alternating within each round; figures are medians over rounds`);
+  lines.push(`- ${settings.rounds} round${settings.rounds === 1 ? "" : "s"} × ${settings.durationS} s per workload (after ${settings.warmupS} s of warm-up), contenders started afresh each round, in alternating order; req/s, latency and CPU are medians over rounds, ratios are medians of the rounds' ratios`);
   lines.push(`- Load generator on the same machine, competing for its ${machine.cores} cores (its CPU use is in the tables): ` +
-    `autocannon ${machine.autocannon} for keep-alive workloads, bench/lib/cpr-client.mjs in ${settings.clientProcs} processes for connection-per-request; ` +
+    `${machine.keepAliveClient} for keep-alive workloads, bench/lib/cpr-client.mjs in ${settings.clientProcs} processes for connection-per-request; ` +
     `clients connect from ${settings.sourceAddresses} loopback addresses (127.0.0.1–${settings.sourceAddresses})`);
   lines.push(`- /cpu costs ${fmt(machine.cpuRouteMs, 1)} ms of CPU on this machine (idle, measured before the run); /slow ten times that`);
   lines.push("");
   lines.push("## Targets", "", "| | measured | target | |", "|---|---:|---:|---|");
   for (const t of TARGETS) {
-    const r = ratio(table[t.workload]?.[t.a]?.reqPerSec, table[t.workload]?.[t.b]?.reqPerSec);
+    const r = pairedRatio(table[t.workload]?.[t.a], table[t.workload]?.[t.b]);
     lines.push(`| ${t.what} | ${Number.isFinite(r) ? `${fmt(r, 2)} ×` : "not measured"} | ≥ ${t.min} × | ${Number.isFinite(r) ? (r >= t.min ? "✅" : "❌") : ""} |`);
   }
   lines.push("");
@@ -65,7 +75,7 @@ export function markdown(table, { workloads, contenders, machine, settings, date
     for (const c of contenders) {
       const r = rows[c.id];
       if (!r) continue;
-      const x = (other) => fmt(ratio(r.reqPerSec, rows[other]?.reqPerSec), 2);
+      const x = (other) => fmt(pairedRatio(r, rows[other]), 2);
       lines.push(`| ${c.label} | ${fmt(r.reqPerSec)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${x("cluster")} | ${x("single")} | ${x("pm2")} | ${fmt(r.primaryCpuPct)} % | ${fmt(r.clientCpuPct)} % | ${r.errors} |`);
     }
     lines.push("");
