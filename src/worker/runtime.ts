@@ -113,7 +113,7 @@ function main(settings: WorkerSettings): void {
 
   startHeartbeat(heartbeatMs, {
     connections: () => listens.connectionCount(),
-    inflight: () => stats.inflight.size,
+    inflight: () => stats.inflight,
     requests: () => stats.requests,
     latencyCounts: () => stats.latencyCounts.slice(),
     latencySumMs: () => stats.latencySumMs,
