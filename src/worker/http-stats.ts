@@ -3,11 +3,12 @@
  * latency histogram, measured on every HTTP server that listens through corral.
  *
  * Hot path: one listener prepended to "request" and one "close" listener per
- * response, both shared functions (no closure per request), and counters. No
- * per-request collection: putting each response in a Set cost ~2 % of a
- * hello-world worker's throughput (V8 gives an object its identity hash on
- * first use as a key), so drain finds the in-flight responses through the open
- * connections instead, which are tracked once per connection.
+ * response, both shared functions (no closure per request), and counters.
+ * Nothing is kept per request or per connection: a Set of in-flight responses
+ * cost ~4 % of a hello-world worker's throughput (V8 gives an object an
+ * identity hash on its first use as a key), and tracking connections ourselves
+ * cost ~1 % of a connection-per-request worker. Drain, the one reader, finds
+ * the in-flight responses in node's own connection list instead.
  */
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -18,6 +19,19 @@ const kStart = Symbol("corral.start");
 type TimedResponse = ServerResponse & { [kStart]?: number };
 /** node's http server keeps the response being written on its socket (`_httpMessage`, since Node 0.x). */
 type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
+
+/**
+ * The sockets of an http.Server's open connections, from node's own list (`kConnections`, a
+ * ConnectionsList of parsers, made on "listening", in every Node corral supports). The symbol is not exported,
+ * so it is found by its description; without it (a future node) this returns nothing and drain
+ * still closes each connection once it is idle (docs/internals.md).
+ */
+function openSockets(server: HttpServer): HttpSocket[] {
+  const key = Object.getOwnPropertySymbols(server).find((symbol) => symbol.description === "http.server.connections");
+  const list = key ? (server as unknown as Record<symbol, { all?: () => Array<{ socket?: HttpSocket | null }> }>)[key] : undefined;
+  if (typeof list?.all !== "function") return [];
+  return list.all().flatMap((parser) => (parser.socket ? [parser.socket] : []));
+}
 
 export class HttpStats {
   /** Requests started and not finished (a response closes when sent, or when its connection dies). */
@@ -32,8 +46,7 @@ export class HttpStats {
   /** Resolved when the last in-flight request finishes (drain runs shutdown hooks then). */
   private idleWaiters: Array<() => void> = [];
   private readonly instrumented = new WeakSet<object>();
-  /** Open connections of the instrumented servers: where drain finds the responses in flight. */
-  private readonly sockets = new Set<HttpSocket>();
+  private readonly servers: HttpServer[] = [];
 
   private readonly onRequest = (_req: IncomingMessage, res: ServerResponse): void => {
     (res as TimedResponse)[kStart] = performance.now();
@@ -42,20 +55,11 @@ export class HttpStats {
     res.on("close", this.onResponseClose);
   };
 
-  private readonly onConnection = (socket: HttpSocket): void => {
-    this.sockets.add(socket);
-    socket.on("close", this.onSocketClose);
-  };
-
-  /** These run with the response / socket as `this`, so no closure is made per request. */
+  /** Runs with the response as `this`, so no closure is made per request. */
   private readonly onResponseClose: (this: ServerResponse) => void;
-  private readonly onSocketClose: (this: HttpSocket) => void;
 
   constructor() {
     const stats = this;
-    this.onSocketClose = function (this: HttpSocket) {
-      stats.sockets.delete(this);
-    };
     this.onResponseClose = function (this: ServerResponse) {
       stats.inflight--;
       stats.requests++;
@@ -76,8 +80,10 @@ export class HttpStats {
     if (this.instrumented.has(server)) return;
     if (typeof (server as HttpServer).closeIdleConnections !== "function") return; // not an HTTP server
     this.instrumented.add(server);
-    (server as HttpServer).prependListener("request", this.onRequest);
-    (server as HttpServer).on("connection", this.onConnection);
+    const http = server as HttpServer;
+    this.servers.push(http);
+    http.once("close", () => this.servers.splice(this.servers.indexOf(http) >>> 0, 1));
+    http.prependListener("request", this.onRequest);
   }
 
   /**
@@ -87,9 +93,11 @@ export class HttpStats {
    */
   startDraining(): void {
     this.draining = true;
-    for (const socket of this.sockets) {
-      const res = socket._httpMessage;
-      if (res && !res.headersSent) res.shouldKeepAlive = false;
+    for (const server of this.servers) {
+      for (const socket of openSockets(server)) {
+        const res = socket._httpMessage;
+        if (res && !res.headersSent) res.shouldKeepAlive = false;
+      }
     }
   }
 
