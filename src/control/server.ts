@@ -11,6 +11,14 @@ import type { Corral } from "../primary/corral.js";
 import { ensurePrivateHome, socketPath } from "./paths.js";
 import { handleControl } from "./routes.js";
 
+/**
+ * A client that sends half a request holds its connection until these expire. Node's defaults
+ * (60 s for the headers, 5 min for the whole request, checked every 30 s) are for the internet;
+ * our requests are a few bytes from a local CLI. They bound receiving the request only: a reload
+ * that takes minutes still gets its answer.
+ */
+const REQUEST_LIMITS = { headersTimeout: 5_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 } as const;
+
 export interface ControlServer {
   readonly path: string;
   close(): Promise<void>;
@@ -35,7 +43,7 @@ export async function openControlServer(corral: Corral): Promise<ControlServer> 
     if (await isLive(path)) throw nameInUse(corral.options.name, path);
     unlinkSync(path); // a supervisor that died without cleaning up
   }
-  const server = http.createServer((req, res) => void handleControl(corral, req, res));
+  const server = http.createServer(REQUEST_LIMITS, (req, res) => void handleControl(corral, req, res));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(path, () => resolve());

@@ -106,6 +106,16 @@ test("a half-sent request does not block other control requests", async () => {
   await stalled;
 });
 
+test("a connection that never finishes its headers is closed by the server (408) within seconds", async () => {
+  const began = Date.now();
+  const { reply, closedByServer } = await rawExchange(socket, "GET /status HTTP/1.1\r\nHost: x\r\n", 15_000);
+  const ms = Date.now() - began;
+  assert.ok(closedByServer, `the server kept a half-sent request open for ${ms} ms`);
+  assert.match(reply, /^HTTP\/1\.1 408/);
+  assert.ok(ms < 8_000, `closed after ${ms} ms (headers timeout 5 s, checked every 1 s)`);
+  await assertHealthy("a request whose headers never end");
+});
+
 test("random requests (fast-check) always get an answer or a closed connection, never a dead primary", async () => {
   const method = fc.oneof(fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"), fc.stringMatching(/^[A-Z]{1,10}$/));
   const path = fc.oneof(
