@@ -6,6 +6,7 @@ import { after, test } from "node:test";
 import { controlPath, controlStatus } from "../helpers/control-socket.js";
 import { CLI, fixture, request, runCli, startCorral, waitFor } from "../helpers/corral.js";
 import { requireTool } from "../helpers/tools.js";
+import { Load } from "../helpers/load.js";
 
 const TMUX_SOCKET = `corral-top-test-${process.pid}`;
 let tmuxPath: string | null = null;
@@ -76,10 +77,7 @@ test("corral top shows every worker live in a terminal and q restores it", async
 test("without a terminal, corral top prints one frame with rates and exits; NAME may be left out", async () => {
   const corral = startCorral(["start", fixture("hello.cjs"), "-w", "2", "--name", "topframe"]);
   const port = await corral.ready(2);
-  const stop = { done: false };
-  const traffic = (async () => {
-    while (!stop.done) await request(port, "/").catch(() => {});
-  })();
+  const traffic = new Load(port, { keepAlive: 1, fresh: 0 }).start();
   try {
     const named = await runCli(["top", "topframe"], { env: { CORRAL_HOME: corral.home } });
     assert.equal(named.code, 0, named.stderr);
@@ -91,8 +89,7 @@ test("without a terminal, corral top prints one frame with rates and exits; NAME
     assert.equal(only.code, 0, only.stderr);
     assert.match(only.stdout, /corral top · topframe/);
   } finally {
-    stop.done = true;
-    await traffic;
+    await traffic.stop();
   }
   const missing = await runCli(["top", "nothere"], { env: { CORRAL_HOME: corral.home } });
   assert.equal(missing.code, 1);

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { controlPath, controlRequest, readyPids } from "../helpers/control-socket.js";
 import { fixture, getJson, isAlive, request, startCorral, waitFor, type CorralProcess } from "../helpers/corral.js";
 import { mark, since, type OutputMark } from "../helpers/output-mark.js";
+import { Load } from "../helpers/load.js";
 
 const HANG_TIMEOUT_MS = 2_000;
 
@@ -15,32 +16,6 @@ async function nextReady(corral: CorralProcess, slot: number, from: OutputMark, 
   const pattern = new RegExp(`worker ${slot} \\(pid (\\d+)\\) ready in \\d+ ms`);
   const match = await waitFor(() => since(corral, from).match(pattern), `a new worker ${slot} to be ready\n${corral.output}`, timeoutMs, 10);
   return Number(match[1]);
-}
-
-/** Keeps requesting / and records every answer (and failure) until stopped. */
-function keepAsking(port: number): { stop(): Promise<{ ok: number; failed: string[] }> } {
-  let running = true;
-  let ok = 0;
-  const failed: string[] = [];
-  const loop = (async () => {
-    while (running) {
-      try {
-        const reply = await request(port, "/");
-        if (reply.status === 200) ok++;
-        else failed.push(`HTTP ${reply.status}`);
-      } catch (error) {
-        failed.push((error as Error).message);
-      }
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return { ok, failed };
-    },
-  };
 }
 
 async function startTwo(name: string, extra: string[] = [], env: Record<string, string> = {}) {
@@ -66,22 +41,22 @@ test("a worker stuck in a busy loop is killed and replaced within hang-timeout +
   );
   // Ask only once the loop runs, so no request of ours was accepted by that worker before it blocked.
   await corral.waitForOutput(/blocking the event loop/);
-  const others = keepAsking(port);
+  const others = new Load(port, { keepAlive: 0, fresh: 1, pauseMs: 5 }).start();
   const hung = await waitFor(() => since(corral, offset).match(/worker (\d) \(pid (\d+)\) hung: no heartbeat for (\d+) ms/), "the hang to be detected", 15_000, 10);
   const slot = Number(hung[1]);
   const hungPid = Number(hung[2]);
   const replacement = await nextReady(corral, slot, offset, 15_000);
   const replacedMs = Date.now() - blockedAt;
-  const asked = await others.stop();
+  await others.stop();
 
   assert.match(await blocked, /^failed/, "the blocked worker's own request is lost");
   assert.ok(before.includes(hungPid));
   assert.notEqual(replacement, hungPid);
   await waitFor(() => !isAlive(hungPid), "the hung worker to be gone", 5_000);
-  assert.deepEqual(asked.failed, [], "requests to the service kept succeeding while one worker hung");
-  assert.ok(asked.ok > 0);
+  assert.equal(others.failed, 0, `requests to the service kept succeeding while one worker hung: ${others.summary()}`);
+  assert.ok(others.ok > 0);
   assert.ok(replacedMs <= HANG_TIMEOUT_MS + 2_000, `replaced ${replacedMs} ms after the loop blocked (limit ${HANG_TIMEOUT_MS + 2_000} ms)`);
-  console.log(`# busy loop → hung (silent ${hung[3]} ms) → replacement ready: ${replacedMs} ms (hang-timeout ${HANG_TIMEOUT_MS} ms); ${asked.ok} other requests ok`);
+  console.log(`# busy loop → hung (silent ${hung[3]} ms) → replacement ready: ${replacedMs} ms (hang-timeout ${HANG_TIMEOUT_MS} ms); ${others.ok} other requests ok`);
 
   const after = await readyPids(socket);
   assert.equal(after.length, 2);
@@ -95,17 +70,17 @@ test("a SIGSTOPped worker is detected as hung, killed and replaced; connections 
   const offset = mark(corral);
   process.kill(victim!, "SIGSTOP");
   const stoppedAt = Date.now();
-  const others = keepAsking(port);
+  const others = new Load(port, { keepAlive: 0, fresh: 1, pauseMs: 5 }).start();
   const hung = await waitFor(() => since(corral, offset).match(new RegExp(`worker (\\d) \\(pid ${victim}\\) hung`)), "the stopped worker to be found hung", 15_000, 10);
   await nextReady(corral, Number(hung[1]), offset, 15_000);
   const replacedMs = Date.now() - stoppedAt;
-  const asked = await others.stop();
+  await others.stop();
 
   await waitFor(() => !isAlive(victim!), "the stopped worker to be gone", 5_000);
   // A stopped worker never acknowledges the connection it was handed; the primary gives that one to another worker.
-  assert.deepEqual(asked.failed, [], "no request failed: nothing had been accepted by the stopped worker");
+  assert.equal(others.failed, 0, `no request failed, nothing had been accepted by the stopped worker: ${others.summary()}`);
   assert.ok(replacedMs <= HANG_TIMEOUT_MS + 2_000, `replaced ${replacedMs} ms after SIGSTOP (limit ${HANG_TIMEOUT_MS + 2_000} ms)`);
-  console.log(`# SIGSTOP → replacement ready: ${replacedMs} ms (hang-timeout ${HANG_TIMEOUT_MS} ms); ${asked.ok} requests ok meanwhile`);
+  console.log(`# SIGSTOP → replacement ready: ${replacedMs} ms (hang-timeout ${HANG_TIMEOUT_MS} ms); ${others.ok} requests ok meanwhile`);
   assert.equal((await readyPids(socket)).length, 2);
   await corral.stop();
 });

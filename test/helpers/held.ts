@@ -4,7 +4,8 @@
  * stays open until closed, so a worker's open-connection count is under the test's control.
  */
 import net from "node:net";
-import { runCli, waitFor } from "./corral.js";
+import { controlPath, controlStatus } from "./control-socket.js";
+import { waitFor } from "./corral.js";
 
 export interface Held {
   socket: net.Socket;
@@ -55,9 +56,8 @@ export async function waitForConnections(name: string, home: string, slot: numbe
   let last = "";
   try {
     await waitFor(async () => {
-      const { stdout } = await runCli(["status", name, "--json"], { env: { CORRAL_HOME: home } });
-      last = stdout;
-      const status = JSON.parse(stdout) as { workers: { id: number; state: string; stats: { connections: number } | null }[] };
+      const status = await controlStatus(controlPath(home, name));
+      last = JSON.stringify(status.workers.map((w) => ({ id: w.id, state: w.state, connections: w.stats?.connections })));
       return status.workers.some((w) => w.id === slot && w.state === "ready" && w.stats?.connections === connections);
     }, `worker ${slot} to report ${connections} open connections`, 20_000, 100);
   } catch (error) {
