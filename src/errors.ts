@@ -60,6 +60,13 @@ export function nameInUse(name: string, socketPath: string): CorralError {
   );
 }
 
+/** Every slot gave up on a crash loop; `lastStderr` is the app's own last error output, shown indented. */
+export function allErrored(lastStderr: readonly string[]): CorralError {
+  const lines = lastStderr.slice(-15);
+  const shown = lines.length > 0 ? lines.map((l) => `  ${l}`).join("\n") : "  (nothing on stderr)";
+  return new CorralError("CORRAL_ERR_ALL_ERRORED", `every worker is crash-looping; the app's last error output:\n${shown}`);
+}
+
 export function notRunning(name: string): CorralError {
   return new CorralError("CORRAL_ERR_NOT_RUNNING", `no corral named "${name}" is running`);
 }

@@ -4,27 +4,28 @@
  * rolling reload, scaling and graceful shutdown. Listening sockets live in
  * `Acceptors`; one worker's record and state machine in `ManagedWorker`; a
  * slot (a place for one worker that outlives its processes) in `slot.ts`.
+ * Forking and wiring one worker is `spawn.ts`, its orderly end `drain.ts`; what
+ * a worker's messages do, `worker-messages.ts`; when it is unhealthy, `health.ts`.
  */
-import cluster from "node:cluster";
 import { EventEmitter } from "node:events";
 import { basename } from "node:path";
 import { MAX_WORKERS } from "../config/cpus.js";
 import { resolveOptions } from "../config/resolve.js";
 import type { CorralOptions, ResolvedOptions } from "../config/types.js";
-import { CorralError, badOption } from "../errors.js";
-import { CMD, parseWorkerMessage, type WorkerMessage } from "../protocol.js";
+import { CorralError, allErrored, badOption } from "../errors.js";
 import type { CorralEventName, CorralEvents, SupervisorSnapshot } from "../status.js";
-import { encodeWorkerEnv } from "../worker-env.js";
 import { Acceptors } from "./acceptors.js";
-import { guardChannel } from "./ipc-guard.js";
+import { drainWorker } from "./drain.js";
+import { hangVerdict, memoryVerdict, watchdogTick } from "./health.js";
 import { resolveWorkerIdentity, type WorkerIdentity } from "./privileges.js";
-import { workerExecArgv } from "./launch.js";
-import { ManagedWorker } from "./managed-worker.js";
+import type { ManagedWorker } from "./managed-worker.js";
 import { reusePortDrainWarning } from "./reserved-port.js";
 import { Output } from "./output.js";
 import { decideRestart, restartDelay } from "./restart-policy.js";
-import { newSlot, type Slot } from "./slot.js";
+import { untilSettled } from "./settle.js";
+import { activeSlots, clearSlotTimer, countReady, lastCrashOutput, newSlot, type Slot } from "./slot.js";
 import { buildSnapshot } from "./snapshot.js";
+import { setupWorkers, spawnWorker, type SpawnHooks } from "./spawn.js";
 
 type Lifecycle = "idle" | "starting" | "running" | "stopping" | "stopped";
 
@@ -45,6 +46,8 @@ export class Corral extends EventEmitter {
   private watchdog: NodeJS.Timeout | null = null;
   /** uid/gid of the workers (--user/--group); empty to keep the primary's. */
   private readonly identity: WorkerIdentity;
+  /** Where each worker's messages and process events go. */
+  private readonly hooks: SpawnHooks;
   /** The admin server's URL once it listens (set by the admin server), for `status` and the dashboard. */
   adminUrl: string | null = null;
 
@@ -55,6 +58,15 @@ export class Corral extends EventEmitter {
     this.output = new Output(this.options.logFormat, this.options.name);
     // Resolved here, not at start(), so an unknown --user fails before anything is opened.
     this.identity = resolveWorkerIdentity(this.options.user, this.options.group);
+    this.hooks = {
+      acceptors: this.acceptors,
+      ready: (worker) => this.markReady(worker),
+      heartbeat: (worker) => this.checkMemory(worker),
+      metrics: (worker, reply) => this.emit("worker-metrics", { worker, seq: reply.seq, metrics: reply.metrics }),
+      disconnect: (worker) => this.acceptors.detach(worker),
+      exit: (worker, code, signal) => this.onExit(worker, code, signal),
+      log: (level, message) => this.log(level, message),
+    };
   }
 
   // ---- public API -----------------------------------------------------------
@@ -66,24 +78,14 @@ export class Corral extends EventEmitter {
     clusterInUse = true;
     this.lifecycle = "starting";
     const o = this.options;
-    cluster.setupPrimary({
-      exec: o.entry,
-      args: [...o.args],
-      execArgv: workerExecArgv(o.entry, o.nodeArgs),
-      cwd: o.cwd,
-      silent: true,
-      serialization: "json",
-      ...this.identity,
-    });
+    setupWorkers(o, this.identity);
     this.log("info", `starting ${o.workers} worker${o.workers === 1 ? "" : "s"} of ${basename(o.entry)} (${o.balance})`);
     const osWarning = o.balance === "os" ? reusePortDrainWarning() : null;
     if (osWarning) this.log("warn", osWarning);
     for (let id = 1; id <= o.workers; id++) this.addSlot(id);
-    // The tick is the slack on top of --hang-timeout before a hung worker is killed; a scan of the workers is cheap.
-    const tick = Math.max(50, Math.min(250, Math.floor(o.hangTimeoutMs / 8)));
-    this.watchdog = setInterval(() => this.checkHealth(), tick);
+    this.watchdog = setInterval(() => this.checkHealth(), watchdogTick(o.hangTimeoutMs));
     this.watchdog.unref();
-    await this.untilSettled([...this.slots.values()]);
+    await untilSettled(this, [...this.slots.values()], this.slots);
     if (this.lifecycle === "starting") this.lifecycle = "running";
   }
 
@@ -91,7 +93,7 @@ export class Corral extends EventEmitter {
   async reload(): Promise<{ ms: number }> {
     return this.exclusive("reload", async () => {
       const began = Date.now();
-      const slots = this.activeSlots();
+      const slots = activeSlots(this.slots);
       this.emitEvent("reload-start", { workers: slots.length });
       this.log("info", `reloading ${slots.length} worker${slots.length === 1 ? "" : "s"}, ${this.options.reloadParallel} at a time`);
       try {
@@ -120,13 +122,13 @@ export class Corral extends EventEmitter {
   async scale(count: number): Promise<void> {
     if (!Number.isSafeInteger(count) || count < 1 || count > MAX_WORKERS) throw badOption("workers", count, `an integer from 1 to ${MAX_WORKERS}`);
     return this.exclusive("scale", async () => {
-      const slots = this.activeSlots();
+      const slots = activeSlots(this.slots);
       const from = slots.length;
       if (count > from) {
         let next = Math.max(0, ...this.slots.keys()) + 1;
         const added: Slot[] = [];
         for (let i = from; i < count; i++) added.push(this.addSlot(next++));
-        await this.untilSettled(added);
+        await untilSettled(this, added, this.slots);
       } else {
         const surplus = slots.slice(count);
         await Promise.all(surplus.map((slot) => this.retire(slot)));
@@ -142,7 +144,7 @@ export class Corral extends EventEmitter {
     this.stopping = (async () => {
       this.lifecycle = "stopping";
       this.emitEvent("shutdown", { reason });
-      for (const slot of this.slots.values()) this.clearSlotTimer(slot);
+      for (const slot of this.slots.values()) clearSlotTimer(slot);
       // /readyz is 503 from here on; a load balancer needs a moment to notice before the sockets close.
       const delay = this.readyCount() > 0 ? this.options.shutdownDelayMs : 0;
       if (delay > 0) {
@@ -190,14 +192,12 @@ export class Corral extends EventEmitter {
 
   /** Workers the supervisor is asked to run (slots not scaled away). */
   get workersDesired(): number {
-    return this.activeSlots().length;
+    return activeSlots(this.slots).length;
   }
 
   /** Ready workers that are some slot's current worker. */
   readyCount(): number {
-    let ready = 0;
-    for (const slot of this.slots.values()) if (slot.worker?.state === "ready") ready++;
-    return ready;
+    return countReady(this.slots);
   }
 
   /** Live workers (for metrics requests and the like). */
@@ -220,104 +220,11 @@ export class Corral extends EventEmitter {
     return slot;
   }
 
-  private activeSlots(): Slot[] {
-    return [...this.slots.values()].filter((s) => s.state !== "retired").sort((a, b) => a.id - b.id);
-  }
-
   private fork(slot: Slot): ManagedWorker {
-    const o = this.options;
-    const worker = new ManagedWorker(
-      slot.id,
-      cluster.fork({
-        // The admin token is the supervisor's secret, not the app's: node passes the primary's
-        // environment on to workers, and an undefined value is how to leave a variable out.
-        CORRAL_ADMIN_TOKEN: undefined as unknown as string,
-        ...o.env,
-        ...encodeWorkerEnv({
-          id: slot.id,
-          name: o.name,
-          waitReady: o.waitReady,
-          heartbeatMs: o.heartbeatIntervalMs,
-          balance: o.balance,
-          killTimeoutMs: o.killTimeoutMs,
-        }),
-      }),
-    );
+    const worker = spawnWorker(slot.id, this.options, this.output, this.hooks);
     this.workers.add(worker);
-    const child = worker.worker.process;
-    const ids = { id: slot.id, pid: worker.pid };
-    guardChannel(child, {
-      rejected: (reason) => this.log("warn", `worker ${slot.id} (pid ${worker.pid}): ${reason}`),
-      corrupt: (reason) => {
-        worker.killReason = reason;
-        worker.kill("SIGKILL");
-      },
-    });
-    // A hand-off racing a worker's death fails on send; the exit handler re-distributes it.
-    child.on("error", () => {});
-    if (child.stdout) this.output.pipe(child.stdout, "stdout", ids);
-    if (child.stderr) this.output.pipe(child.stderr, "stderr", ids, (line) => worker.rememberStderr(line));
-    child.on("internalMessage", (message: unknown) => this.onWorkerMessage(worker, message));
-    // PM2-style apps signal readiness with process.send("ready").
-    worker.worker.on("message", (message: unknown) => {
-      if (message === "ready" && o.waitReady) this.markReady(worker);
-    });
-    worker.worker.on("disconnect", () => this.acceptors.detach(worker));
-    worker.worker.on("exit", (code: number | null, signal: string | null) => this.onExit(worker, code, signal));
-    worker.after(o.listenTimeoutMs, () => {
-      if (worker.state !== "starting") return;
-      worker.killReason = `did not become ready within ${o.listenTimeoutMs} ms` +
-        (o.waitReady ? " (--wait-ready: the app must call worker.ready() or process.send(\"ready\"))" : " (no server listening)");
-      worker.kill("SIGKILL");
-    });
     this.emitEvent("worker-fork", { id: slot.id, pid: worker.pid });
     return worker;
-  }
-
-  private onWorkerMessage(worker: ManagedWorker, raw: unknown): void {
-    let message: WorkerMessage | null;
-    try {
-      message = parseWorkerMessage(raw);
-    } catch {
-      message = null;
-    }
-    if (message === null) return; // not ours, or malformed: a worker cannot crash the primary
-    try {
-      this.handleWorkerMessage(worker, message);
-    } catch (error) {
-      this.log("error", `ignored a message from worker ${worker.slotId} that failed: ${(error as Error).message}`);
-    }
-  }
-
-  private handleWorkerMessage(worker: ManagedWorker, message: WorkerMessage): void {
-    switch (message.act) {
-      case "ack":
-        this.acceptors.acknowledge(worker, message.seq, message.accepted, message.connections);
-        break;
-      case "load":
-        worker.connections = message.connections;
-        break;
-      case "listen":
-        void this.acceptors.listen(worker, message).then((reply) => {
-          if (reply === null) return;
-          worker.send(reply);
-          if (reply.error) this.log("warn", `worker ${worker.slotId} could not listen on ${message.address ?? "*"}:${message.port}: ${reply.error}`);
-        });
-        break;
-      case "close":
-        this.acceptors.close(worker, message.key);
-        break;
-      case "ready":
-        this.markReady(worker);
-        break;
-      case "heartbeat":
-        worker.recordHeartbeat(message.stats);
-        this.checkMemory(worker);
-        break;
-      case "metrics":
-        this.emit("worker-metrics", { worker, seq: message.seq, metrics: message.metrics });
-        break;
-    }
   }
 
   private markReady(worker: ManagedWorker): void {
@@ -376,9 +283,9 @@ export class Corral extends EventEmitter {
     slot.state = "errored";
     this.emitEvent("worker-errored", { id: slot.id, lastStderr: slot.lastStderr });
     this.log("error", `worker ${slot.id} crashed ${slot.streak} times in a row before --min-uptime; giving up on it`);
-    const active = this.activeSlots();
+    const active = activeSlots(this.slots);
     if (active.length > 0 && active.every((s) => s.state === "errored")) {
-      const error = this.fatalError();
+      const error = allErrored(lastCrashOutput(this.slots));
       this.log("error", error.message);
       this.emit("fatal", error);
       void this.stop("every worker errored");
@@ -387,7 +294,7 @@ export class Corral extends EventEmitter {
 
   /** Starts a new worker in `slot`; once it is ready it becomes the slot's worker and the old one drains. */
   private async replace(slot: Slot): Promise<void> {
-    this.clearSlotTimer(slot);
+    clearSlotTimer(slot);
     const fresh = this.fork(slot);
     try {
       await fresh.ready;
@@ -403,7 +310,7 @@ export class Corral extends EventEmitter {
     if (this.shuttingDown) return;
     // The slot's worker may have crashed while we waited and been restarted (or be about to be):
     // whatever is current now is what the fresh worker replaces.
-    this.clearSlotTimer(slot);
+    clearSlotTimer(slot);
     const current = slot.worker;
     slot.worker = fresh;
     slot.state = "running";
@@ -413,25 +320,14 @@ export class Corral extends EventEmitter {
 
   private async retire(slot: Slot): Promise<void> {
     slot.state = "retired";
-    this.clearSlotTimer(slot);
+    clearSlotTimer(slot);
     if (slot.worker) await this.drain(slot.worker);
     this.slots.delete(slot.id);
   }
 
-  /** Out of rotation now, then the worker closes its servers, finishes in-flight work and exits; SIGKILL after --kill-timeout. */
+  /** Out of rotation now, then the worker exits; SIGKILL after --kill-timeout (drain.ts). */
   private drain(worker: ManagedWorker): Promise<void> {
-    if (worker.state === "stopped") return Promise.resolve();
-    worker.expectedExit = true;
-    if (worker.setState("draining")) {
-      worker.failReady(new CorralError("CORRAL_ERR_STOPPED", `worker ${worker.slotId} was stopped before it was ready`));
-      this.acceptors.refresh(worker);
-      worker.send({ cmd: CMD, act: "drain", timeoutMs: this.options.killTimeoutMs });
-      worker.after(this.options.killTimeoutMs, () => {
-        this.log("warn", `worker ${worker.slotId} (pid ${worker.pid}) still running after --kill-timeout; SIGKILL`);
-        worker.kill("SIGKILL");
-      });
-    }
-    return worker.exited;
+    return drainWorker(worker, this.options.killTimeoutMs, this.hooks);
   }
 
   // ---- health ---------------------------------------------------------------
@@ -439,23 +335,21 @@ export class Corral extends EventEmitter {
   private checkHealth(): void {
     const now = Date.now();
     for (const worker of this.workers) {
-      if (worker.state !== "ready" || worker.killReason) continue;
-      const silentMs = now - worker.lastHeartbeatAt;
-      if (silentMs > this.options.hangTimeoutMs) {
-        worker.killReason = `hung: no heartbeat for ${silentMs} ms (--hang-timeout ${this.options.hangTimeoutMs} ms)`;
-        this.emitEvent("worker-hung", { id: worker.slotId, pid: worker.pid, silentMs });
-        worker.kill("SIGKILL");
-      }
+      const hung = hangVerdict(worker, this.options.hangTimeoutMs, now);
+      if (!hung) continue;
+      worker.killReason = hung.reason;
+      this.emitEvent("worker-hung", { id: worker.slotId, pid: worker.pid, silentMs: hung.silentMs });
+      worker.kill("SIGKILL");
     }
   }
 
   private checkMemory(worker: ManagedWorker): void {
-    const limit = this.options.maxMemoryBytes;
-    if (limit <= 0 || worker.state !== "ready" || worker.killReason || !worker.stats || worker.stats.rss <= limit) return;
+    const over = memoryVerdict(worker, this.options.maxMemoryBytes);
+    if (!over) return;
     const slot = this.slots.get(worker.slotId);
     if (!slot || slot.worker !== worker || this.busy || this.shuttingDown) return;
-    worker.killReason = `over --max-memory (rss ${worker.stats.rss} > ${limit} bytes)`;
-    this.emitEvent("worker-memory", { id: worker.slotId, pid: worker.pid, rss: worker.stats.rss, limit });
+    worker.killReason = over.reason;
+    this.emitEvent("worker-memory", { id: worker.slotId, pid: worker.pid, rss: over.rss, limit: over.limit });
     this.log("warn", `worker ${worker.slotId} (pid ${worker.pid}) ${worker.killReason}: replacing it`);
     void this.exclusive("memory", () => this.replace(slot)).catch((error: Error) => {
       worker.killReason = null;
@@ -464,37 +358,6 @@ export class Corral extends EventEmitter {
   }
 
   // ---- helpers --------------------------------------------------------------
-
-  /** Resolves when each slot has a ready worker or has errored; rejects if all errored. */
-  private untilSettled(slots: Slot[]): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        if (this.shuttingDown) {
-          const errored = this.activeSlots().every((s) => s.state === "errored");
-          return done(errored ? this.fatalError() : new CorralError("CORRAL_ERR_STOPPED", "corral stopped while starting"));
-        }
-        const settled = slots.every((s) => s.state === "errored" || s.state === "retired" || s.worker?.state === "ready");
-        if (!settled) return;
-        if (slots.every((s) => s.state === "errored")) return done(this.fatalError());
-        done();
-      };
-      const done = (error?: Error): void => {
-        this.off("worker-ready", check).off("worker-errored", check).off("shutdown", check);
-        if (error) reject(error);
-        else resolve();
-      };
-      this.on("worker-ready", check).on("worker-errored", check).on("shutdown", check);
-      check();
-    });
-  }
-
-  /** Every slot gave up: the error carries the app's own last stderr lines (of the slot that crashed last). */
-  private fatalError(): CorralError {
-    const lastCrashed = [...this.slots.values()].filter((s) => s.lastStderr.length > 0).pop();
-    const lines = (lastCrashed?.lastStderr ?? []).slice(-15);
-    const shown = lines.length > 0 ? lines.map((l) => `  ${l}`).join("\n") : "  (nothing on stderr)";
-    return new CorralError("CORRAL_ERR_ALL_ERRORED", `every worker is crash-looping; the app's last error output:\n${shown}`);
-  }
 
   /** Reload, scale and memory replacement take turns: one changes the worker set at a time. */
   private async exclusive<T>(what: string, task: () => Promise<T>): Promise<T> {
@@ -507,11 +370,6 @@ export class Corral extends EventEmitter {
     } finally {
       this.busy = null;
     }
-  }
-
-  private clearSlotTimer(slot: Slot): void {
-    if (slot.timer) clearTimeout(slot.timer);
-    slot.timer = null;
   }
 
   private emitEvent<E extends CorralEventName>(event: E, payload: CorralEvents[E]): void {

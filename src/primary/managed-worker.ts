@@ -92,7 +92,7 @@ export class ManagedWorker implements Candidate {
 
   send(message: PrimaryMessage, handle?: unknown): void {
     if (!this.worker.isConnected()) return;
-    // A send to a worker that just died fails asynchronously ('error' event, handled in fork()).
+    // A send to a worker that just died fails asynchronously ('error' event, handled in spawnWorker()).
     this.worker.process.send(message, handle as never);
   }
 

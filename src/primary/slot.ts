@@ -26,3 +26,31 @@ export interface Slot {
 export function newSlot(id: number): Slot {
   return { id, state: "running", worker: null, restarts: 0, streak: 0, timer: null, lastStderr: [] };
 }
+
+/** Slots not scaled away, by id: the ones the supervisor is asked to keep filled. */
+export function activeSlots(slots: ReadonlyMap<number, Slot>): Slot[] {
+  return [...slots.values()].filter((s) => s.state !== "retired").sort((a, b) => a.id - b.id);
+}
+
+/** Slots whose current worker is ready. */
+export function countReady(slots: ReadonlyMap<number, Slot>): number {
+  let ready = 0;
+  for (const slot of slots.values()) if (slot.worker?.state === "ready") ready++;
+  return ready;
+}
+
+/** A start or scale-up is done with a slot once its worker is ready, or it gave up, or it was scaled away. */
+export function isSettled(slot: Slot): boolean {
+  return slot.state === "errored" || slot.state === "retired" || slot.worker?.state === "ready";
+}
+
+/** For the crash-loop report: the last stderr lines of the slot that crashed last. */
+export function lastCrashOutput(slots: ReadonlyMap<number, Slot>): readonly string[] {
+  const lastCrashed = [...slots.values()].filter((s) => s.lastStderr.length > 0).pop();
+  return lastCrashed?.lastStderr ?? [];
+}
+
+export function clearSlotTimer(slot: Slot): void {
+  if (slot.timer) clearTimeout(slot.timer);
+  slot.timer = null;
+}

@@ -1,0 +1,68 @@
+/**
+ * The primary's side of the protocol: each message a worker sends is validated
+ * (protocol.ts) and handed to whoever owns what it is about. Connection traffic
+ * (listen, close, ack) goes to the acceptors; readiness, heartbeats and metrics
+ * replies go to the supervisor. This runs for every acknowledged hand-off (the
+ * hot path), so the handlers are one object built once, not closures per message.
+ */
+import { parseWorkerMessage, type MetricsReply, type WorkerMessage } from "../protocol.js";
+import type { Acceptors } from "./acceptors.js";
+import type { ManagedWorker } from "./managed-worker.js";
+import type { Level } from "./output.js";
+
+/** Where the messages go; one object built once by the supervisor. */
+export interface MessageHandlers {
+  readonly acceptors: Acceptors;
+  /** The worker is ready to take connections. */
+  ready(worker: ManagedWorker): void;
+  /** Called after the heartbeat's figures were recorded on `worker`. */
+  heartbeat(worker: ManagedWorker): void;
+  metrics(worker: ManagedWorker, reply: MetricsReply): void;
+  log(level: Level, message: string): void;
+}
+
+export function onWorkerMessage(worker: ManagedWorker, raw: unknown, to: MessageHandlers): void {
+  let message: WorkerMessage | null;
+  try {
+    message = parseWorkerMessage(raw);
+  } catch {
+    message = null;
+  }
+  if (message === null) return; // not ours, or malformed: a worker cannot crash the primary
+  try {
+    handleWorkerMessage(worker, message, to);
+  } catch (error) {
+    to.log("error", `ignored a message from worker ${worker.slotId} that failed: ${(error as Error).message}`);
+  }
+}
+
+function handleWorkerMessage(worker: ManagedWorker, message: WorkerMessage, to: MessageHandlers): void {
+  switch (message.act) {
+    case "ack":
+      to.acceptors.acknowledge(worker, message.seq, message.accepted, message.connections);
+      break;
+    case "load":
+      worker.connections = message.connections;
+      break;
+    case "listen":
+      void to.acceptors.listen(worker, message).then((reply) => {
+        if (reply === null) return;
+        worker.send(reply);
+        if (reply.error) to.log("warn", `worker ${worker.slotId} could not listen on ${message.address ?? "*"}:${message.port}: ${reply.error}`);
+      });
+      break;
+    case "close":
+      to.acceptors.close(worker, message.key);
+      break;
+    case "ready":
+      to.ready(worker);
+      break;
+    case "heartbeat":
+      worker.recordHeartbeat(message.stats);
+      to.heartbeat(worker);
+      break;
+    case "metrics":
+      to.metrics(worker, message);
+      break;
+  }
+}

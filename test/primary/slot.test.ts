@@ -1,0 +1,64 @@
+// Queries over the supervisor's slots, and the crash-loop report, with plain objects.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { allErrored } from "../../src/errors.js";
+import type { ManagedWorker } from "../../src/primary/managed-worker.js";
+import { activeSlots, clearSlotTimer, countReady, isSettled, lastCrashOutput, newSlot, type Slot } from "../../src/primary/slot.js";
+import type { SlotState, WorkerState } from "../../src/status.js";
+
+function slot(id: number, state: SlotState, worker: WorkerState | null = null, lastStderr: string[] = []): Slot {
+  return { ...newSlot(id), state, worker: worker === null ? null : ({ state: worker } as ManagedWorker), lastStderr };
+}
+
+function table(...slots: Slot[]): Map<number, Slot> {
+  return new Map(slots.map((s) => [s.id, s]));
+}
+
+test("active slots are the ones not scaled away, by id", () => {
+  const slots = table(slot(3, "running"), slot(1, "backoff"), slot(2, "retired", "draining"), slot(4, "errored"));
+  assert.deepEqual(activeSlots(slots).map((s) => s.id), [1, 3, 4]);
+});
+
+test("only a slot's current worker counts as ready", () => {
+  const slots = table(slot(1, "running", "ready"), slot(2, "running", "starting"), slot(3, "backoff"), slot(4, "retired", "ready"));
+  assert.equal(countReady(slots), 2);
+});
+
+const SETTLED = [
+  { slot: slot(1, "running", "ready"), expect: true },
+  { slot: slot(1, "running", "starting"), expect: false },
+  { slot: slot(1, "backoff"), expect: false },
+  { slot: slot(1, "errored"), expect: true },
+  { slot: slot(1, "retired", "draining"), expect: true },
+] as const;
+
+for (const row of SETTLED) {
+  test(`a ${row.slot.state} slot with a ${row.slot.worker?.state ?? "missing"} worker is ${row.expect ? "" : "not "}settled`, () => {
+    assert.equal(isSettled(row.slot), row.expect);
+  });
+}
+
+test("the crash-loop report shows the last slot with stderr, its last 15 lines, indented", () => {
+  const lines = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`);
+  const slots = table(slot(1, "errored", null, ["first"]), slot(2, "errored", null, lines), slot(3, "errored"));
+  assert.deepEqual(lastCrashOutput(slots), lines);
+  const error = allErrored(lastCrashOutput(slots));
+  assert.equal(error.code, "CORRAL_ERR_ALL_ERRORED");
+  assert.equal(error.message, `every worker is crash-looping; the app's last error output:\n${lines.slice(5).map((l) => `  ${l}`).join("\n")}`);
+});
+
+test("the crash-loop report says so when the app wrote nothing on stderr", () => {
+  assert.deepEqual(lastCrashOutput(table(slot(1, "errored"))), []);
+  assert.equal(allErrored([]).message, "every worker is crash-looping; the app's last error output:\n  (nothing on stderr)");
+});
+
+test("clearing a slot's timer cancels the restart", async () => {
+  const s = slot(1, "backoff");
+  let fired = false;
+  s.timer = setTimeout(() => (fired = true), 1);
+  clearSlotTimer(s);
+  assert.equal(s.timer, null);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(fired, false);
+  clearSlotTimer(s); // idempotent
+});
