@@ -39,11 +39,15 @@ export class MetricsEndpoint {
   }
 
   async render(): Promise<string> {
+    // corral's own series describe the moment the app metrics are asked for: a worker that becomes
+    // ready while they are gathered was not asked, and must not be counted ready in the same scrape
+    // (a scrape that says "2 ready" must not carry 1 worker's gauges).
+    const snapshot = this.corral.snapshot();
+    this.counters.observe(this.corral.liveWorkers());
     const replies = await this.gatherer.gather();
     const appRegistry = this.app.aggregate(replies);
-    this.counters.observe(this.corral.liveWorkers());
     const own = new Registry();
-    for (const family of corralFamilies(this.corral.snapshot(), this.counters)) own.registerMetric(asMetric(family));
+    for (const family of corralFamilies(snapshot, this.counters)) own.registerMetric(asMetric(family));
     return Registry.merge([own, appRegistry]).metrics();
   }
 
