@@ -149,7 +149,8 @@ export function request(port: number, path = "/", options: http.RequestOptions &
       res.on("error", reject);
     });
     req.on("timeout", () => req.destroy(new Error(`request ${path} timed out`)));
-    req.on("error", reject);
+    // Say which request failed: a bare "socket hang up" does not.
+    req.on("error", (error: NodeJS.ErrnoException) => reject(Object.assign(new Error(`${options.method ?? "GET"} ${path} on port ${port}: ${error.message}`), { code: error.code })));
     req.end(options.body);
   });
 }
