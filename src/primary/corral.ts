@@ -260,6 +260,7 @@ export class Corral extends EventEmitter {
     }
     if (this.shuttingDown) return;
     slot.lastStderr = worker.stderrTail.slice();
+    slot.lastCrashAt = Date.now();
     const decision = decideRestart({ streak: slot.streak, uptimeMs, minUptimeMs: this.options.minUptimeMs, maxRestarts: this.options.maxRestarts });
     slot.streak = decision.streak;
     if (decision.action === "give-up") return this.giveUp(slot);

@@ -19,12 +19,14 @@ export interface Slot {
   /** Consecutive crashes before --min-uptime. */
   streak: number;
   timer: NodeJS.Timeout | null;
-  /** The last stderr lines of the worker that crashed last, for the crash-loop report. */
+  /** The last stderr lines of this slot's last crashed worker, for the crash-loop report. */
   lastStderr: string[];
+  /** When that worker exited (ms since the epoch); 0 before any crash. */
+  lastCrashAt: number;
 }
 
 export function newSlot(id: number): Slot {
-  return { id, state: "running", worker: null, restarts: 0, streak: 0, timer: null, lastStderr: [] };
+  return { id, state: "running", worker: null, restarts: 0, streak: 0, timer: null, lastStderr: [], lastCrashAt: 0 };
 }
 
 /** Slots not scaled away, by id: the ones the supervisor is asked to keep filled. */
@@ -44,10 +46,13 @@ export function isSettled(slot: Slot): boolean {
   return slot.state === "errored" || slot.state === "retired" || slot.worker?.state === "ready";
 }
 
-/** For the crash-loop report: the last stderr lines of the slot that crashed last. */
+/** For the crash-loop report: the last stderr lines of the most recent crash that wrote any. */
 export function lastCrashOutput(slots: ReadonlyMap<number, Slot>): readonly string[] {
-  const lastCrashed = [...slots.values()].filter((s) => s.lastStderr.length > 0).pop();
-  return lastCrashed?.lastStderr ?? [];
+  let latest: Slot | null = null;
+  for (const slot of slots.values()) {
+    if (slot.lastStderr.length > 0 && (latest === null || slot.lastCrashAt > latest.lastCrashAt)) latest = slot;
+  }
+  return latest?.lastStderr ?? [];
 }
 
 export function clearSlotTimer(slot: Slot): void {

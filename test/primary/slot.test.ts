@@ -6,8 +6,8 @@ import type { ManagedWorker } from "../../src/primary/managed-worker.js";
 import { activeSlots, clearSlotTimer, countReady, isSettled, lastCrashOutput, newSlot, type Slot } from "../../src/primary/slot.js";
 import type { SlotState, WorkerState } from "../../src/status.js";
 
-function slot(id: number, state: SlotState, worker: WorkerState | null = null, lastStderr: string[] = []): Slot {
-  return { ...newSlot(id), state, worker: worker === null ? null : ({ state: worker } as ManagedWorker), lastStderr };
+function slot(id: number, state: SlotState, worker: WorkerState | null = null, lastStderr: string[] = [], lastCrashAt = 0): Slot {
+  return { ...newSlot(id), state, worker: worker === null ? null : ({ state: worker } as ManagedWorker), lastStderr, lastCrashAt };
 }
 
 function table(...slots: Slot[]): Map<number, Slot> {
@@ -38,10 +38,12 @@ for (const row of SETTLED) {
   });
 }
 
-test("the crash-loop report shows the last slot with stderr, its last 15 lines, indented", () => {
+test("the crash-loop report shows the most recent crash that wrote stderr, its last 15 lines, indented", () => {
   const lines = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`);
-  const slots = table(slot(1, "errored", null, ["first"]), slot(2, "errored", null, lines), slot(3, "errored"));
+  // Slot 2 crashed last with output; slot 3 crashed later but silently; slot 1's output is older.
+  const slots = table(slot(1, "errored", null, ["older"], 3_000), slot(2, "errored", null, lines, 5_000), slot(3, "errored", null, [], 9_000));
   assert.deepEqual(lastCrashOutput(slots), lines);
+  assert.deepEqual(lastCrashOutput(table(slot(1, "errored", null, ["newer"], 7_000), slot(2, "errored", null, lines, 5_000))), ["newer"], "not simply the highest slot id");
   const error = allErrored(lastCrashOutput(slots));
   assert.equal(error.code, "CORRAL_ERR_ALL_ERRORED");
   assert.equal(error.message, `every worker is crash-looping; the app's last error output:\n${lines.slice(5).map((l) => `  ${l}`).join("\n")}`);
