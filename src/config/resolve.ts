@@ -118,6 +118,7 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
     reloadParallel: integer("reloadParallel", DEFAULTS.reloadParallel, 1, 1024),
     user: text("user"),
     group: text("group"),
+    sources: Object.freeze({ ...merged.sources }),
     watch: boolean("watch", DEFAULTS.watch),
     nodeArgs: Object.freeze(given("nodeArgs") ? parse.parseStringList(from("nodeArgs"), values.nodeArgs) : []),
     args: Object.freeze(given("args") ? parse.parseStringList(from("args"), values.args) : []),

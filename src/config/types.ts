@@ -4,6 +4,8 @@
  * `ResolvedOptions` is what the core sees: validated once at the edge, numbers
  * in milliseconds and bytes, frozen.
  */
+import type { OptionSources } from "./keys.js";
+
 export type BalanceStrategy = "round-robin" | "least-connections" | "ip-hash" | "os";
 export const BALANCE_STRATEGIES: readonly BalanceStrategy[] = ["round-robin", "least-connections", "ip-hash", "os"];
 
@@ -85,4 +87,9 @@ export interface ResolvedOptions {
   readonly queueTimeoutMs: number;
   readonly shutdownDelayMs: number;
   readonly heartbeatIntervalMs: number;
+  /**
+   * Where each given option came from, as errors name it ("--user", "CORRAL_USER", a config file's key);
+   * for checks that happen after resolution, such as looking --user up when corral starts.
+   */
+  readonly sources?: OptionSources;
 }

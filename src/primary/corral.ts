@@ -10,6 +10,7 @@
 import { EventEmitter } from "node:events";
 import { basename } from "node:path";
 import { MAX_WORKERS } from "../config/cpus.js";
+import { sourceName } from "../config/keys.js";
 import { resolveOptions } from "../config/resolve.js";
 import type { CorralOptions, ResolvedOptions } from "../config/types.js";
 import { CorralError, allErrored, badOption } from "../errors.js";
@@ -57,7 +58,11 @@ export class Corral extends EventEmitter {
     this.acceptors = new Acceptors(this.options.balance, this.options);
     this.output = new Output(this.options.logFormat, this.options.name);
     // Resolved here, not at start(), so an unknown --user fails before anything is opened.
-    this.identity = resolveWorkerIdentity(this.options.user, this.options.group);
+    const { sources } = this.options;
+    this.identity = resolveWorkerIdentity(this.options.user, this.options.group, undefined, {
+      user: sourceName(sources, "user"),
+      group: sourceName(sources, "group"),
+    });
     this.hooks = {
       acceptors: this.acceptors,
       ready: (worker) => this.markReady(worker),

@@ -61,26 +61,28 @@ export function resolveWorkerIdentity(
   user: string | null,
   group: string | null,
   sources: IdentitySources = systemSources,
+  /** How errors name the two options: where the values came from ("--user", "CORRAL_USER", a config key). */
+  names: { user: string; group: string } = { user: "--user", group: "--group" },
 ): WorkerIdentity {
   if (user === null && group === null) return {};
   const primaryUid = sources.uid();
   if (primaryUid === undefined) {
-    throw new CorralError("CORRAL_ERR_BAD_OPTION", `${user !== null ? "--user" : "--group"}: not supported on ${process.platform}`);
+    throw new CorralError("CORRAL_ERR_BAD_OPTION", `${user !== null ? names.user : names.group}: not supported on ${process.platform}`);
   }
   const identity: WorkerIdentity = {};
   if (user !== null) {
     const entry = lookup("passwd", user, sources);
-    if (entry === null && !ID_PATTERN.test(user)) throw badOption("--user", user, "an existing user name or a numeric uid");
-    identity.uid = entry?.id ?? toId("--user", user);
+    if (entry === null && !ID_PATTERN.test(user)) throw badOption(names.user, user, "an existing user name or a numeric uid");
+    identity.uid = entry?.id ?? toId(names.user, user);
     if (group === null) {
-      if (entry === null) throw badOption("--user", user, "a user listed in the passwd database, or also give --group (no login group is known for this uid)");
+      if (entry === null) throw badOption(names.user, user, "a user listed in the passwd database, or also give --group (no login group is known for this uid)");
       identity.gid = entry.gid;
     }
   }
   if (group !== null) {
     const entry = lookup("group", group, sources);
-    if (entry === null && !ID_PATTERN.test(group)) throw badOption("--group", group, "an existing group name or a numeric gid");
-    identity.gid = entry?.id ?? toId("--group", group);
+    if (entry === null && !ID_PATTERN.test(group)) throw badOption(names.group, group, "an existing group name or a numeric gid");
+    identity.gid = entry?.id ?? toId(names.group, group);
   }
   if (primaryUid !== 0) {
     // Already that user and group: nothing to switch (and libuv's setgroups() would need root).
@@ -89,7 +91,7 @@ export function resolveWorkerIdentity(
     if (sameUser && sameGroup) return {};
     throw new CorralError(
       "CORRAL_ERR_BAD_OPTION",
-      `${user !== null ? "--user" : "--group"}: running the workers as another user or group needs corral to run as root (it runs as uid ${primaryUid})`,
+      `${user !== null ? names.user : names.group}: running the workers as another user or group needs corral to run as root (it runs as uid ${primaryUid})`,
     );
   }
   return identity;

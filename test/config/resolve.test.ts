@@ -65,6 +65,7 @@ describe("resolveOptions defaults", () => {
       queueTimeoutMs: 10_000,
       shutdownDelayMs: 0,
       heartbeatIntervalMs: 1_000,
+      sources: {},
     });
   });
 
@@ -74,6 +75,7 @@ describe("resolveOptions defaults", () => {
     assert.ok(Object.isFrozen(resolved.nodeArgs));
     assert.ok(Object.isFrozen(resolved.env));
     assert.ok(Object.isFrozen(resolved.admin));
+    assert.ok(Object.isFrozen(resolved.sources));
     assert.throws(() => (resolved.nodeArgs as string[]).push("x"), TypeError);
   });
 
