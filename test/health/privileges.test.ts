@@ -3,7 +3,7 @@
 // its listening sockets. Unknown names exit 2 naming the option.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { accessSync, chmodSync, constants, copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, constants, copyFileSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, it, test } from "node:test";
 import { CorralError } from "../../src/errors.js";
@@ -161,14 +161,3 @@ test("an unknown --user or --group exits 2 naming the option, before starting an
   assert.match(group.stderr, /--group: "no-such-group-corral" is not valid/);
 });
 
-test("an unknown user from CORRAL_USER or a config file is reported where it was set", async () => {
-  const fromEnv = await runCli(["start", fixture("hello.cjs"), "--name", "priv-env-user"], { env: { CORRAL_USER: "no-such-user-corral" } });
-  assert.equal(fromEnv.code, 2);
-  assert.match(fromEnv.stderr, /^corral: CORRAL_USER: "no-such-user-corral" is not valid/m);
-  const dir = tempDir("priv-config-");
-  writeFileSync(join(dir, "corral.config.json"), JSON.stringify({ entry: fixture("hello.cjs"), group: "no-such-group-corral" }));
-  const fromFile = await runCli(["start", "--name", "priv-file-group"], { cwd: dir });
-  assert.equal(fromFile.code, 2);
-  assert.match(fromFile.stderr, /corral\.config\.json.*group: "no-such-group-corral" is not valid/);
-  assert.doesNotMatch(fromFile.stderr, /--group/);
-});
