@@ -1,6 +1,6 @@
 // The workloads, and running one against a port with its load generator in child processes.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Histogram } from "./histogram.mjs";
@@ -24,7 +24,9 @@ export function keepAliveTool(root, prefer) {
   let reason = wrk.error ? "wrk is not installed (apt-get install wrk)" : version ? null : "wrk --version printed no version";
   let preload = null;
   if (!reason) {
-    preload = join(mkdtempSync(join(tmpdir(), "corral-bench-")), "spread-source.so");
+    const dir = mkdtempSync(join(tmpdir(), "corral-bench-"));
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    preload = join(dir, "spread-source.so");
     const cc = spawnSync("cc", ["-shared", "-fPIC", "-O2", "-o", preload, join(root, "bench/lib/spread-source.c"), "-ldl"], { encoding: "utf8" });
     if (cc.status !== 0) reason = `cc could not build bench/lib/spread-source.c: ${cc.error?.message ?? cc.stderr}`;
   }
@@ -37,7 +39,7 @@ export function keepAliveTool(root, prefer) {
 }
 
 function autocannonVersion(root) {
-  return JSON.parse(execFileSync(process.execPath, ["-p", `JSON.stringify(require(${JSON.stringify(join(root, "node_modules/autocannon/package.json"))}).version)`], { encoding: "utf8" }));
+  return JSON.parse(readFileSync(join(root, "node_modules/autocannon/package.json"), "utf8")).version;
 }
 
 function runChild(node, script, args, preload) {
