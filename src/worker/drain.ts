@@ -46,23 +46,6 @@ export function isDraining(): boolean {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
-/**
- * Connections still open on `servers`. Counted on the servers themselves (net's own count,
- * which closing the listener leaves intact): the listen registry forgets a server once it closes.
- */
-function openConnections(servers: readonly Server[]): number {
-  let open = 0;
-  for (const server of servers) open += (server as Server & { _connections?: number })._connections ?? 0;
-  return open;
-}
-
-/** Waits up to `ms` for keep-alive clients to be told to reconnect; ends early once no connection is open. */
-async function keepAliveGrace(servers: readonly Server[], ms: number): Promise<void> {
-  if (ms <= 0) return;
-  const until = Date.now() + ms;
-  while (Date.now() < until && openConnections(servers) > 0) await sleep(Math.min(20, until - Date.now()));
-}
-
 /** The longest keepAliveTimeout of the HTTP servers; 0 without any (raw TCP has no idle connections to spare). */
 function keepAliveTimeout(servers: Server[]): number {
   let longest = 0;
@@ -82,8 +65,8 @@ export async function drain(targets: DrainTargets, timeoutMs: number): Promise<n
   const began = Date.now();
   setTimeout(() => process.exit(0), timeoutMs + 1000).unref();
 
-  targets.stats.startDraining();
   const servers = targets.servers();
+  targets.stats.startDraining(servers);
   // Stop accepting now — with --balance os the kernel would keep handing this worker connections.
   // net's close, not http's: since Node 19 http's also closes idle connections, which step 3 does later.
   const closed = servers.map(
@@ -94,7 +77,8 @@ export async function drain(targets: DrainTargets, timeoutMs: number): Promise<n
       }),
   );
 
-  await keepAliveGrace(servers, Math.min(keepAliveTimeout(servers), timeoutMs / 4));
+  // The keep-alive grace ends early once every connection is gone: that is when net's close calls back.
+  await Promise.race([Promise.all(closed), sleep(Math.min(keepAliveTimeout(servers), timeoutMs / 4))]);
   targets.stats.closingIdle = true;
   for (const server of servers) (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
 

@@ -46,7 +46,6 @@ export class HttpStats {
   /** Resolved when the last in-flight request finishes (drain runs shutdown hooks then). */
   private idleWaiters: Array<() => void> = [];
   private readonly instrumented = new WeakSet<object>();
-  private readonly servers: HttpServer[] = [];
 
   private readonly onRequest = (_req: IncomingMessage, res: ServerResponse): void => {
     (res as TimedResponse)[kStart] = performance.now();
@@ -80,10 +79,7 @@ export class HttpStats {
     if (this.instrumented.has(server)) return;
     if (typeof (server as HttpServer).closeIdleConnections !== "function") return; // not an HTTP server
     this.instrumented.add(server);
-    const http = server as HttpServer;
-    this.servers.push(http);
-    http.once("close", () => this.servers.splice(this.servers.indexOf(http) >>> 0, 1));
-    http.prependListener("request", this.onRequest);
+    (server as HttpServer).prependListener("request", this.onRequest);
   }
 
   /**
@@ -91,10 +87,11 @@ export class HttpStats {
    * response still queued behind the one being written keeps its keep-alive; drain closes the
    * connection once it is idle.)
    */
-  startDraining(): void {
+  startDraining(servers: readonly object[]): void {
     this.draining = true;
-    for (const server of this.servers) {
-      for (const socket of openSockets(server)) {
+    for (const server of servers) {
+      if (!this.instrumented.has(server)) continue;
+      for (const socket of openSockets(server as HttpServer)) {
         const res = socket._httpMessage;
         if (res && !res.headersSent) res.shouldKeepAlive = false;
       }
