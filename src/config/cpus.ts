@@ -107,10 +107,12 @@ export function usableCpus(options: { root?: string; available?: number } = {}):
 export const MAX_WORKERS = 1024;
 
 /** `--workers`: undefined or "max" → usable, -1 → one less (at least 1), N → N. */
-export function resolveWorkerCount(value: unknown, usable: number, option = "--workers"): number {
-  if (value === undefined || value === "max") return usable;
+export function resolveWorkerCount(value: unknown, usable: number | (() => number), option = "--workers"): number {
+  // A function, so that the cgroup files are read only when the count depends on them.
+  const cpus = (): number => (typeof usable === "function" ? usable() : usable);
+  if (value === undefined || value === "max") return cpus();
   const text = typeof value === "number" ? String(value) : typeof value === "string" ? value.trim() : "";
-  if (text === "-1") return Math.max(1, usable - 1);
+  if (text === "-1") return Math.max(1, cpus() - 1);
   if (/^\d+$/.test(text)) {
     const count = Number(text);
     if (count >= 1 && count <= MAX_WORKERS) return count;

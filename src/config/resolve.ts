@@ -103,7 +103,7 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
 
   return Object.freeze({
     entry,
-    workers: resolveWorkerCount(values.workers, context.usableCpus ?? usableCpus(), from("workers")),
+    workers: resolveWorkerCount(values.workers, context.usableCpus ?? usableCpus, from("workers")),
     balance,
     name: given("name") ? parse.parseString(from("name"), values.name, NAME_RULE) : defaultName(entry),
     admin,
