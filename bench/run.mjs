@@ -17,7 +17,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { CONTENDERS, cpuMsOf, start } from "./lib/contenders.mjs";
 import { markdown, summarize, svg } from "./lib/report.mjs";
@@ -47,13 +47,16 @@ const node = values.node;
 const list = (text) => text.split(",").map((s) => s.trim()).filter(Boolean);
 
 const nodeVersion = execFileSync(node, ["-p", "process.versions.node"], { encoding: "utf8" }).trim();
-const [major, minor] = nodeVersion.split(".").map(Number);
-const hasReusePort = process.platform === "linux" && (major > 22 || (major === 22 && minor >= 12));
+// corral's own rule, so that the bench skips exactly what `corral start --balance os` refuses.
+const reusePortModule = join(root, "dist/config/reuse-port.js");
+const reusePortProblem = existsSync(reusePortModule)
+  ? (await import(pathToFileURL(reusePortModule).href)).reusePortUnavailable(nodeVersion, process.platform)
+  : "corral is not built (npm run build)";
 
 let contenders = values.only ? list(values.only).map((id) => CONTENDERS.find((c) => c.id === id) ?? fail(`unknown contender ${id}`)) : CONTENDERS;
-if (!hasReusePort) {
-  if (values.only?.includes("corral-os")) fail(`corral-os needs Node >= 22.12 on Linux; --node is ${nodeVersion}`);
-  if (contenders.some((c) => c.needsReusePort)) console.log(`bench: skipping corral-os: Node ${nodeVersion} has no reusePort (use --node with Node >= 22.12)`);
+if (reusePortProblem !== null) {
+  if (values.only?.includes("corral-os")) fail(`corral-os: ${reusePortProblem} (--node is Node ${nodeVersion})`);
+  if (contenders.some((c) => c.needsReusePort)) console.log(`bench: skipping corral-os: ${reusePortProblem} (use --node with Node >= 22.12)`);
   contenders = contenders.filter((c) => !c.needsReusePort);
 }
 const workloads = values.workloads ? list(values.workloads).map((id) => WORKLOADS.find((w) => w.id === id) ?? fail(`unknown workload ${id}`)) : WORKLOADS;
