@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { MAX_WORKERS } from "../config/cpus.js";
+import { DEFAULTS } from "../config/defaults.js";
 import { checkName } from "../config/resolve.js";
 import { CorralError, badOption } from "../errors.js";
 import type { SupervisorSnapshot } from "../status.js";
@@ -117,7 +118,7 @@ export async function stop(argv: string[]): Promise<number> {
   const [name] = positionals("stop", parsed, 1);
   const reply = unwrap(await callControl(checkName(name!), { method: "POST", path: "/stop", timeoutMs: STATUS_TIMEOUT_MS }));
   const pid = typeof reply.pid === "number" ? reply.pid : 0;
-  const killTimeoutMs = typeof reply.killTimeoutMs === "number" ? reply.killTimeoutMs : 10_000;
+  const killTimeoutMs = typeof reply.killTimeoutMs === "number" ? reply.killTimeoutMs : DEFAULTS.killTimeoutMs;
   const deadline = Date.now() + killTimeoutMs + STOP_MARGIN_MS;
   while (await stillRunning(name!, pid)) {
     if (Date.now() > deadline) {
