@@ -50,6 +50,6 @@ test("corral as PID 1 reaps its exited workers and drains on SIGTERM", async (t)
   await waitFor(() => ns.output.includes("slow request started"), "the slow request to reach a worker", 10_000);
   process.kill(corral, "SIGTERM");
   assert.equal((await slow).status, 200, "the in-flight request finished");
-  assert.equal(await ns.exited, 0, ns.output);
+  assert.equal(await ns.exit(30_000), 0, ns.output);
   assert.match(ns.output, /shutting down \(SIGTERM\)/);
 });

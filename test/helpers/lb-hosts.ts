@@ -104,7 +104,6 @@ export async function drainOneHost(lbPort: number, [drained, other]: [Host, Host
 
     const slowReplies = await Promise.all(slow.map((s) => s.reply));
     await load.progress(300, 30_000); // the remaining host carries the whole load
-    await load.stop();
     return { load, servedByDrainedAfterSignal: servedBy(drained) - drainedBefore, drainMs, slowReplies, exitCode: code };
   } finally {
     await load.stop();
