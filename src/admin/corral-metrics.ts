@@ -27,7 +27,7 @@ export interface Family {
 }
 
 /** Every state a slot can be seen in, so `corral_worker_state` is a complete state set. */
-export const SLOT_STATES = ["starting", "ready", "draining", "backoff", "errored", "stopped"] as const;
+const SLOT_STATES = ["starting", "ready", "draining", "backoff", "errored", "stopped"] as const;
 type SlotStateLabel = (typeof SLOT_STATES)[number];
 
 interface SlotView {

@@ -25,7 +25,7 @@ const HELP = `usage: corral systemd NAME [start args]   print a systemd unit for
 const STOP_MARGIN_S = 5;
 
 /** One ExecStart= word: `%` and `$` are systemd specifiers/variables; quote what the splitter would break. */
-export function systemdWord(word: string): string {
+function systemdWord(word: string): string {
   const escaped = word.replace(/%/g, "%%").replace(/\$/g, "$$$$");
   if (escaped !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(escaped)) return escaped;
   return `"${escaped.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;

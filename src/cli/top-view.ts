@@ -42,7 +42,7 @@ function delta(now: WorkerStats, before: WorkerStats | null | undefined, seconds
 }
 
 /** Per-process rates (keyed by pid) and the totals over every process. */
-export function computeRates(now: SupervisorSnapshot, before: SupervisorSnapshot | null): { perPid: Map<number, Rates>; total: Rates } {
+function computeRates(now: SupervisorSnapshot, before: SupervisorSnapshot | null): { perPid: Map<number, Rates>; total: Rates } {
   const seconds = before ? (timeOf(now) - timeOf(before)) / 1000 : 0;
   const previous = new Map((before?.workers ?? []).map((w) => [w.pid, w.stats]));
   const perPid = new Map<number, Rates>();

@@ -11,7 +11,7 @@ import { OPTION_KEYS, isOptionKey, type OptionLayer, type OptionSources, type Ra
 import { importModule, TypeScriptUnavailableError, TYPESCRIPT_EXTENSIONS } from "./import-module.js";
 
 /** Looked up in this order in the working directory when no --config is given. */
-export const CONFIG_FILE_NAMES: readonly string[] = [
+const CONFIG_FILE_NAMES: readonly string[] = [
   "corral.config.ts",
   "corral.config.mjs",
   "corral.config.js",

@@ -11,12 +11,12 @@ import { pathToFileURL } from "node:url";
 export const TYPESCRIPT_EXTENSIONS: readonly string[] = [".ts", ".mts", ".cts"];
 
 /** How to get TypeScript support, for the error shown when neither route works. */
-export const TYPESCRIPT_HOW_TO =
+const TYPESCRIPT_HOW_TO =
   "TypeScript needs Node >= 22.18 (or >= 22.6 with --experimental-strip-types) or tsx installed " +
   "(npm install --save-dev tsx); or write the file as .mjs or .json";
 
 /** True when this Node strips types itself; `process.features.typescript` is missing before 22.10. */
-export function nodeStripsTypes(): boolean {
+function nodeStripsTypes(): boolean {
   const features = process.features as { typescript?: string | false };
   return typeof features.typescript === "string";
 }

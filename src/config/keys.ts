@@ -66,7 +66,7 @@ export function isOptionKey(key: string): key is OptionKey {
 }
 
 /** "killTimeout" → "--kill-timeout"; options without a flag keep their key ("entry", "nodeArgs"). */
-export function flagName(key: OptionKey): string {
+function flagName(key: OptionKey): string {
   if (KEYS_WITHOUT_FLAG.has(key)) return key;
   return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }

@@ -33,7 +33,7 @@ export interface ResolveContext {
 }
 
 /** Control socket file names and metrics labels use the name, so it stays filename- and label-safe. */
-export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 const NAME_RULE = { pattern: NAME_PATTERN, allowed: "1 to 64 letters, digits, dots, underscores or dashes" };
 
 /** A supervisor NAME given on the command line (status, reload, scale, stop, top, systemd). */

@@ -143,7 +143,7 @@ export function invalid(option: string, value: unknown, allowed: string): Corral
 }
 
 /** A short rendering of a value of any type, for messages about structured options. */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((item) => describeValue(item)).join(", ")}]`;
   if (typeof value === "string") return JSON.stringify(value);
   if (value === null || typeof value !== "object") return String(value);

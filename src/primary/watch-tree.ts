@@ -16,7 +16,7 @@ import { join, relative, sep } from "node:path";
 const MAX_DIRECTORIES = 4096;
 
 /** True for a path (relative to the watched root) a reload should not follow. */
-export function isIgnored(relativePath: string): boolean {
+function isIgnored(relativePath: string): boolean {
   return relativePath.split(/[\\/]/).some((part) => part === "node_modules" || (part.startsWith(".") && part !== "." && part !== ".."));
 }
 

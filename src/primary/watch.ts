@@ -10,7 +10,7 @@ import { isCorralError } from "../errors.js";
 import type { Corral } from "./corral.js";
 import { watchTree, type TreeWatcher } from "./watch-tree.js";
 
-export const WATCH_DEBOUNCE_MS = 300;
+const WATCH_DEBOUNCE_MS = 300;
 
 export interface Watcher {
   close(): void;
