@@ -12,7 +12,7 @@ import { resolveWorkerCount, usableCpus } from "./cpus.js";
 import { DEFAULTS } from "./defaults.js";
 import { optionsFromEnv } from "./env.js";
 import { OPTION_KEYS, isOptionKey, sourceName, type OptionKey } from "./keys.js";
-import type { OptionLayer, RawOptions } from "./keys.js";
+import type { OptionLayer, OptionSources, RawOptions } from "./keys.js";
 import { mergeSources } from "./merge.js";
 import { reusePortUnavailable } from "./reuse-port.js";
 import { BALANCE_STRATEGIES, LOG_FORMATS, type ResolvedOptions } from "./types.js";
@@ -23,6 +23,8 @@ export interface ResolveContext {
   cwd?: string;
   /** CORRAL_* variables are read from here, below `input` in precedence. Default: process.env. */
   env?: NodeJS.ProcessEnv;
+  /** What to call each input value in errors (e.g. "--workers"); default: the flag name. */
+  sources?: OptionSources;
   /** Usable CPUs, for tests; default: usableCpus(). */
   usableCpus?: number;
   /** Node version and platform that will run the workers, for tests; default: this process's. */
@@ -45,7 +47,7 @@ const TOKEN_RULE = { pattern: /^[\x21-\x7e]+$/, allowed: "a non-empty token of p
  * or an OptionLayer from mergeSources, whose sources name each value's origin.
  */
 export function resolveOptions(input: RawOptions | OptionLayer, context: ResolveContext = {}): ResolvedOptions {
-  const layer = isOptionLayer(input) ? input : { options: input, sources: {} };
+  const layer = isOptionLayer(input) ? input : { options: input, sources: context.sources ?? {} };
   if (typeof layer.options !== "object" || layer.options === null || Array.isArray(layer.options)) {
     throw parse.invalid("corral options", layer.options, "an object with at least { entry }");
   }
