@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import type { SupervisorSnapshot } from "../../src/status.js";
 import { ROOT, fixture, getJson, isAlive, tempDir, waitFor } from "../helpers/corral.js";
-import { Load } from "../helpers/load.js";
+import { underLoad } from "../helpers/load.js";
 
 interface ApiLine {
   type: "event" | "result" | "status";
@@ -113,8 +113,7 @@ describe("new Corral() from the package entry", () => {
     assert.equal(snapshot.name, "embedded");
     assert.equal(snapshot.workersReady, 2);
     const port = snapshot.listening[0]!.port;
-    const load = new Load(port, { keepAlive: 2, fresh: 1 }).start();
-    try {
+    await underLoad(port, { keepAlive: 2 }, async (load) => {
       await load.progress(50);
 
       writeFileSync(versionFile, JSON.stringify({ version: "v2" }));
@@ -145,10 +144,7 @@ describe("new Corral() from the package entry", () => {
       assert.deepEqual([bad.ok, bad.code], [false, "CORRAL_ERR_BAD_OPTION"]);
 
       await load.progress(50);
-    } finally {
-      await load.stop();
-    }
-    assert.equal(load.failed, 0, load.summary());
+    });
 
     // A worker that dies is reported (not expected) and its slot restarted.
     const victim = (await embedded.status()).workers[0]!;

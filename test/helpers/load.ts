@@ -7,6 +7,7 @@
  *
  * Clients do not retry: a request that fails here would fail for a user.
  */
+import assert from "node:assert/strict";
 import http from "node:http";
 
 export interface LoadOptions {
@@ -110,4 +111,26 @@ export class Load {
       req.on("error", reject);
     });
   }
+}
+
+/**
+ * Runs `body` under a started Load, stops the load whatever happens, then
+ * asserts that no request failed. Returns the stopped load for further checks.
+ */
+export async function underLoad(port: number, body: (load: Load) => Promise<void>): Promise<Load>;
+export async function underLoad(port: number, options: LoadOptions, body: (load: Load) => Promise<void>): Promise<Load>;
+export async function underLoad(
+  port: number,
+  optionsOrBody: LoadOptions | ((load: Load) => Promise<void>),
+  maybeBody?: (load: Load) => Promise<void>,
+): Promise<Load> {
+  const [options, body] = typeof optionsOrBody === "function" ? [{}, optionsOrBody] : [optionsOrBody, maybeBody!];
+  const load = new Load(port, options).start();
+  try {
+    await body(load);
+  } finally {
+    await load.stop();
+  }
+  assert.equal(load.failed, 0, load.summary());
+  return load;
 }

@@ -9,7 +9,7 @@ import http from "node:http";
 import { describe, it } from "node:test";
 import { isAlive, waitFor, type Reply } from "../helpers/corral.js";
 import { startApp } from "../helpers/lifecycle.js";
-import { Load } from "../helpers/load.js";
+import { underLoad } from "../helpers/load.js";
 
 function get(port: number, path: string, agent: http.Agent): Promise<Reply> {
   return new Promise((resolve, reject) => {
@@ -63,8 +63,7 @@ describe("drain", () => {
 
   it("busy keep-alive clients are told Connection: close during a reload and none of their requests fails", async () => {
     const app = await startApp([]);
-    const load = new Load(app.port, { keepAlive: 4, fresh: 0 }).start();
-    try {
+    await underLoad(app.port, { keepAlive: 4, fresh: 0 }, async (load) => {
       await load.progress(100);
       const before = load.connectionClose;
       app.deploy({ version: "v2" });
@@ -72,10 +71,7 @@ describe("drain", () => {
       assert.equal(reload.code, 0, reload.stderr);
       await load.progress(100);
       assert.ok(load.connectionClose > before, `no keep-alive response carried Connection: close (${load.summary()})`);
-    } finally {
-      await load.stop();
-    }
-    assert.equal(load.failed, 0, load.summary());
+    });
   });
 
   it("a shutdown hook that never finishes is cut off at --kill-timeout", async () => {

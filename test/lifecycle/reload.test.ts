@@ -8,13 +8,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { getJson, waitFor } from "../helpers/corral.js";
 import { startApp } from "../helpers/lifecycle.js";
-import { Load } from "../helpers/load.js";
+import { underLoad } from "../helpers/load.js";
 
 describe("rolling reload", () => {
   it("3 successive reloads replace every worker with zero failed requests, and serve the new version", async () => {
     const app = await startApp([]);
-    const load = new Load(app.port, { keepAlive: 3, fresh: 1 }).start();
-    try {
+    const load = await underLoad(app.port, async (load) => {
       await load.progress(100);
       let pids = await app.readyPids();
       assert.equal(pids.length, 2);
@@ -32,17 +31,13 @@ describe("rolling reload", () => {
         assert.equal(reply.version, version, "a reload re-reads the app from disk");
       }
       assert.equal((await app.status()).reloads, 3);
-    } finally {
-      await load.stop();
-    }
-    assert.equal(load.failed, 0, load.summary());
+    });
     assert.ok(load.ok >= 400, load.summary());
   });
 
   it("a version that fails to start leaves the old workers serving and reload exits 1 with the app's error", async () => {
     const app = await startApp([]);
-    const load = new Load(app.port, { keepAlive: 3, fresh: 1 }).start();
-    try {
+    await underLoad(app.port, async (load) => {
       await load.progress(50);
       const before = await app.readyPids();
       app.deploy({ version: "v2", broken: true });
@@ -61,16 +56,12 @@ describe("rolling reload", () => {
       assert.equal(fixed.code, 0, fixed.stderr);
       assert.equal((await getJson(app.port, "/")).version, "v3");
       await load.progress(50);
-    } finally {
-      await load.stop();
-    }
-    assert.equal(load.failed, 0, load.summary());
+    });
   });
 
   it("SIGHUP reloads", async () => {
     const app = await startApp([]);
-    const load = new Load(app.port, { keepAlive: 2, fresh: 1 }).start();
-    try {
+    await underLoad(app.port, { keepAlive: 2 }, async (load) => {
       await load.progress(50);
       const before = await app.readyPids();
       app.deploy({ version: "v2" });
@@ -81,26 +72,19 @@ describe("rolling reload", () => {
       for (const pid of after) assert.ok(!before.includes(pid));
       assert.equal((await getJson(app.port, "/")).version, "v2");
       await load.progress(50);
-    } finally {
-      await load.stop();
-    }
-    assert.equal(load.failed, 0, load.summary());
+    });
   });
 
   it("--reload-parallel 2 replaces two workers at a time, never more", async () => {
     const app = await startApp(["--reload-parallel", "2"], { version: "v1" }, 4);
-    const load = new Load(app.port, { keepAlive: 3, fresh: 1 }).start();
-    try {
+    await underLoad(app.port, async (load) => {
       await load.progress(50);
       // Each new worker takes a while to listen, so workers started together overlap for sure.
       app.deploy({ version: "v2", startDelayMs: 1500 });
       const result = await app.cli(["reload", app.name]);
       assert.equal(result.code, 0, result.stderr);
       await load.progress(50);
-    } finally {
-      await load.stop();
-    }
-    assert.equal(load.failed, 0, load.summary());
+    });
     // Replay the new version's starts and listens: at most 2 were starting at once, and 2 did.
     const events = app.events().filter((line) => line.endsWith(" v2"));
     let starting = 0;

@@ -7,13 +7,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { getJson, request, waitFor } from "../helpers/corral.js";
 import { startApp } from "../helpers/lifecycle.js";
-import { Load } from "../helpers/load.js";
+import { underLoad } from "../helpers/load.js";
 
 describe("scale", () => {
   it("2 → 4 → 1 with zero failed requests", async () => {
     const app = await startApp([]);
-    const load = new Load(app.port, { keepAlive: 3, fresh: 1 }).start();
-    try {
+    await underLoad(app.port, async (load) => {
       await load.progress(100);
       const up = await app.cli(["scale", app.name, "4"]);
       assert.equal(up.code, 0, up.stderr);
@@ -35,18 +34,14 @@ describe("scale", () => {
       assert.equal(status.workersDesired, 1);
       assert.deepEqual(status.workers.map((w) => [w.id, w.state]), [[1, "ready"]], "drained workers are gone when scale returns");
       await load.progress(100);
-    } finally {
-      await load.stop();
-    }
-    assert.equal(load.failed, 0, load.summary());
+    });
     assert.match(app.corral.output, /scaled from 2 to 4 workers/);
     assert.match(app.corral.output, /scaled from 4 to 1 worker\b/);
   });
 
   it("draining workers finish their requests and get no new connections", async () => {
     const app = await startApp([], { version: "v1" }, 4);
-    const load = new Load(app.port, { keepAlive: 2, fresh: 1 }).start();
-    try {
+    await underLoad(app.port, { keepAlive: 2 }, async (load) => {
       await load.progress(50);
       // Slow requests spread over all four workers, so the surplus ones have work to finish.
       const slow = Array.from({ length: 8 }, () => request(app.port, "/slow?ms=4000"));
@@ -78,10 +73,7 @@ describe("scale", () => {
       const done = await scaling;
       assert.equal(done.code, 0, done.stderr);
       await load.progress(50);
-    } finally {
-      await load.stop();
-    }
-    assert.equal(load.failed, 0, load.summary());
+    });
   });
 
   it("refuses a worker count that is not a positive integer (exit 2), and an unknown name (exit 1)", async () => {

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { getJson, startCorral, tempDir, waitFor } from "../helpers/corral.js";
-import { Load } from "../helpers/load.js";
+import { underLoad } from "../helpers/load.js";
 
 const APP = `
 const http = require("node:http");
@@ -32,8 +32,7 @@ describe("--watch", () => {
     const port = await corral.ready(2, 30_000);
     await corral.waitForOutput(/--watch: reloading on changes under/);
     const reloads = (): number => corral.output.match(/reload done in/g)?.length ?? 0;
-    const load = new Load(port, { keepAlive: 2, fresh: 1 }).start();
-    try {
+    await underLoad(port, { keepAlive: 2 }, async (load) => {
       await load.progress(50);
       assert.equal((await getJson(port, "/")).message, "one");
 
@@ -70,10 +69,7 @@ describe("--watch", () => {
       write("server.cjs", APP);
       await waitFor(async () => (await getJson(port, "/")).message === "four", "the fixed version to be served", 20_000);
       await load.progress(50);
-    } finally {
-      await load.stop();
-    }
-    assert.equal(load.failed, 0, load.summary());
+    });
     const triggers = corral.output.split("\n").filter((line) => line.includes("changed; reloading")).join("\n");
     assert.doesNotMatch(triggers, /node_modules|\.git|\.env\.swp/);
   });
