@@ -1,8 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
   cgroupPaths,
   cpuQuota,
@@ -11,22 +8,10 @@ import {
   resolveWorkerCount,
   usableCpus,
 } from "../../src/config/cpus.js";
-
-const roots: string[] = [];
-after(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
-});
+import { tempTree } from "../helpers/corral.js";
 
 /** A fake filesystem root: `files` maps paths like "proc/self/cgroup" to contents. */
-function fakeRoot(files: Record<string, string>): string {
-  const root = mkdtempSync(path.join(tmpdir(), "corral-cgroup-"));
-  roots.push(root);
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    writeFileSync(path.join(root, file), text);
-  }
-  return root;
-}
+const fakeRoot = (files: Record<string, string>): string => tempTree(files, "corral-cgroup-");
 
 describe("quotaFromCpuMax", () => {
   const cases: Array<[string, number | null]> = [

@@ -1,36 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { loadConfigFile } from "../../src/config/file.js";
-import { CorralError } from "../../src/errors.js";
-
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+import { tempTree } from "../helpers/corral.js";
+import { corralError } from "../helpers/errors.js";
 
 /** A fresh directory holding `files` (name → contents). */
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "corral-file-"));
-  dirs.push(dir);
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
-
-async function assertBadConfig(promise: Promise<unknown>, code: string, message: string | RegExp): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof CorralError, `expected a CorralError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    if (typeof message === "string") assert.equal(error.message, message);
-    else assert.match(error.message, message);
-    return true;
-  });
-}
+const project = (files: Record<string, string>): string => tempTree(files, "corral-file-");
 
 describe("loadConfigFile: formats", () => {
   const single = { workers: 2, killTimeout: "20s" };
@@ -111,11 +87,11 @@ describe("loadConfigFile: discovery", () => {
 describe("loadConfigFile: errors", () => {
   it("bad JSON names the file and the parser's complaint", async () => {
     const dir = project({ "corral.config.json": '{ "workers": 2, }' });
-    await assertBadConfig(loadConfigFile(undefined, dir), "CORRAL_ERR_BAD_CONFIG", /^config file corral\.config\.json: invalid JSON: .+/);
+    await assert.rejects(loadConfigFile(undefined, dir), corralError("CORRAL_ERR_BAD_CONFIG", /^config file corral\.config\.json: invalid JSON: .+/));
   });
 
   it("a missing explicit --config file", async () => {
-    await assertBadConfig(loadConfigFile("nope.json", project({})), "CORRAL_ERR_BAD_CONFIG", "config file nope.json: not found");
+    await assert.rejects(loadConfigFile("nope.json", project({})), corralError("CORRAL_ERR_BAD_CONFIG", "config file nope.json: not found"));
   });
 
   const shapes: Array<[string, string, string | RegExp]> = [
@@ -128,31 +104,30 @@ describe("loadConfigFile: errors", () => {
   ];
   for (const [name, text, message] of shapes) {
     it(`rejects ${name}`, async () => {
-      await assertBadConfig(loadConfigFile(undefined, project({ "corral.config.json": text })), "CORRAL_ERR_BAD_CONFIG", message);
+      await assert.rejects(loadConfigFile(undefined, project({ "corral.config.json": text })), corralError("CORRAL_ERR_BAD_CONFIG", message));
     });
   }
 
   it("an unknown key names the file, the app and the key", async () => {
     const dir = project({ "corral.config.json": JSON.stringify({ apps: [{ name: "a" }, { killTimout: "5s" }] }) });
-    await assertBadConfig(
+    await assert.rejects(
       loadConfigFile(undefined, dir),
-      "CORRAL_ERR_BAD_OPTION",
-      /^corral\.config\.json apps\[1\]: unknown option "killTimout" \(did you mean "killTimeout"\?\); known options: entry, workers/,
+      corralError("CORRAL_ERR_BAD_OPTION", /^corral\.config\.json apps\[1\]: unknown option "killTimout" \(did you mean "killTimeout"\?\); known options: entry, workers/),
     );
   });
 
   it("a module without a default export", async () => {
     const dir = project({ "corral.config.mjs": "export const workers = 2;" });
-    await assertBadConfig(loadConfigFile(undefined, dir), "CORRAL_ERR_BAD_CONFIG", /corral\.config\.mjs: has no default export/);
+    await assert.rejects(loadConfigFile(undefined, dir), corralError("CORRAL_ERR_BAD_CONFIG", /corral\.config\.mjs: has no default export/));
   });
 
   it("a module that throws while loading", async () => {
     const dir = project({ "corral.config.mjs": "throw new Error('boom');" });
-    await assertBadConfig(loadConfigFile(undefined, dir), "CORRAL_ERR_BAD_CONFIG", "config file corral.config.mjs: failed to load: boom");
+    await assert.rejects(loadConfigFile(undefined, dir), corralError("CORRAL_ERR_BAD_CONFIG", "config file corral.config.mjs: failed to load: boom"));
   });
 
   it("an unsupported extension", async () => {
     const dir = project({ "corral.yaml": "workers: 2" });
-    await assertBadConfig(loadConfigFile("corral.yaml", dir), "CORRAL_ERR_BAD_CONFIG", /config file corral\.yaml: cannot load \.yaml; use \.json, /);
+    await assert.rejects(loadConfigFile("corral.yaml", dir), corralError("CORRAL_ERR_BAD_CONFIG", /config file corral\.yaml: cannot load \.yaml; use \.json, /));
   });
 });

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { parseStartArgs } from "../../src/cli/args.js";
 import { optionsFromEnv } from "../../src/config/env.js";
 import { loadConfigFile } from "../../src/config/file.js";
@@ -10,30 +9,15 @@ import { OPTION_KEYS, type OptionLayer, type RawOptions } from "../../src/config
 import { mergeSources } from "../../src/config/merge.js";
 import { defaultName, resolveOptions, type ResolveContext } from "../../src/config/resolve.js";
 import { reusePortUnavailable } from "../../src/config/reuse-port.js";
-import { CorralError } from "../../src/errors.js";
+import type { CorralError } from "../../src/errors.js";
+import { tempTree } from "../helpers/corral.js";
+import { corralError } from "../helpers/errors.js";
 
-let dir: string;
-before(() => {
-  dir = mkdtempSync(path.join(tmpdir(), "corral-resolve-"));
-  writeFileSync(path.join(dir, "server.js"), "");
-  mkdirSync(path.join(dir, "app"));
-  writeFileSync(path.join(dir, "app", "main.mjs"), "");
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempTree({ "server.js": "", "app/main.mjs": "" }, "corral-resolve-");
 
 /** Resolves in the temp dir, with no CORRAL_* env and 3 usable CPUs unless given. */
 function resolve(input: RawOptions | OptionLayer, context: ResolveContext = {}) {
   return resolveOptions(input, { cwd: dir, env: {}, usableCpus: 3, ...context });
-}
-
-function assertError(fn: () => unknown, code: string, message: string | RegExp): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof CorralError, `expected a CorralError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    if (typeof message === "string") assert.equal(error.message, message);
-    else assert.match(error.message, message);
-    return true;
-  });
 }
 
 describe("resolveOptions defaults", () => {
@@ -164,7 +148,7 @@ describe("bad values name their source and what is allowed", () => {
   ];
   for (const [name, input, sources, message] of cases) {
     it(name, () => {
-      assertError(() => resolve({ entry: "server.js", ...input }, { sources }), "CORRAL_ERR_BAD_OPTION", message);
+      assert.throws(() => resolve({ entry: "server.js", ...input }, { sources }), corralError("CORRAL_ERR_BAD_OPTION", message));
     });
   }
 
@@ -176,7 +160,7 @@ describe("bad values name their source and what is allowed", () => {
   ];
   for (const [env, message] of envCases) {
     it(`env ${Object.keys(env)[0]}`, () => {
-      assertError(() => resolve({ entry: "server.js" }, { env }), "CORRAL_ERR_BAD_OPTION", message);
+      assert.throws(() => resolve({ entry: "server.js" }, { env }), corralError("CORRAL_ERR_BAD_OPTION", message));
     });
   }
 
@@ -187,23 +171,22 @@ describe("bad values name their source and what is allowed", () => {
 
 describe("structural errors", () => {
   it("unknown key names it, suggests the closest and lists known options", () => {
-    assertError(
+    assert.throws(
       () => resolve({ entry: "server.js", wokers: 2 } as RawOptions),
-      "CORRAL_ERR_BAD_OPTION",
-      `corral options: unknown option "wokers" (did you mean "workers"?); known options: ${OPTION_KEYS.join(", ")}`,
+      corralError("CORRAL_ERR_BAD_OPTION", `corral options: unknown option "wokers" (did you mean "workers"?); known options: ${OPTION_KEYS.join(", ")}`),
     );
   });
 
   it("entry not found gives the absolute path", () => {
-    assertError(() => resolve({ entry: "nope.js" }), "CORRAL_ERR_ENTRY_NOT_FOUND", `entry file not found: ${path.join(dir, "nope.js")}`);
+    assert.throws(() => resolve({ entry: "nope.js" }), corralError("CORRAL_ERR_ENTRY_NOT_FOUND", `entry file not found: ${path.join(dir, "nope.js")}`));
   });
 
   it("a directory entry is not a file", () => {
-    assertError(() => resolve({ entry: "app" }), "CORRAL_ERR_ENTRY_NOT_FOUND", `entry is not a file: ${path.join(dir, "app")}`);
+    assert.throws(() => resolve({ entry: "app" }), corralError("CORRAL_ERR_ENTRY_NOT_FOUND", `entry is not a file: ${path.join(dir, "app")}`));
   });
 
   it("no entry at all says how to give one", () => {
-    assertError(() => resolve({}), "CORRAL_ERR_BAD_OPTION", /no entry file given; run corral start <entry>/);
+    assert.throws(() => resolve({}), corralError("CORRAL_ERR_BAD_OPTION", /no entry file given; run corral start <entry>/));
   });
 });
 
@@ -225,16 +208,15 @@ describe("--admin", () => {
   }
   for (const admin of ["0.0.0.0:9000", "[::]:9000", "10.1.2.3:80", "example.com:80"]) {
     it(`refuses ${admin} without a token`, () => {
-      assertError(
+      assert.throws(
         () => resolve({ entry: "server.js", admin }),
-        "CORRAL_ERR_BAD_OPTION",
-        `--admin: ${JSON.stringify(admin)} is not valid; expected a loopback address, or set --admin-token to bind elsewhere`,
+        corralError("CORRAL_ERR_BAD_OPTION", `--admin: ${JSON.stringify(admin)} is not valid; expected a loopback address, or set --admin-token to bind elsewhere`),
       );
     });
   }
   for (const admin of ["::1:9000", "host:", ":9000x", "[127.0.0.1]:80", "a b:80", "-1", true]) {
     it(`rejects ${JSON.stringify(admin)}`, () => {
-      assertError(() => resolve({ entry: "server.js", admin }), "CORRAL_ERR_BAD_OPTION", /^--admin: .* expected \[HOST:\]PORT/);
+      assert.throws(() => resolve({ entry: "server.js", admin }), corralError("CORRAL_ERR_BAD_OPTION", /^--admin: .* expected \[HOST:\]PORT/));
     });
   }
 });
@@ -257,7 +239,7 @@ describe("--balance os", () => {
         assert.equal(run().balance, "os");
         return;
       }
-      assertError(run, "CORRAL_ERR_REUSEPORT_UNSUPPORTED", new RegExp(`^--balance: "os" needs the reusePort listen option \\(SO_REUSEPORT\\); .*${problem}`));
+      assert.throws(run, corralError("CORRAL_ERR_REUSEPORT_UNSUPPORTED", new RegExp(`^--balance: "os" needs the reusePort listen option \\(SO_REUSEPORT\\); .*${problem}`)));
       if (platform === "linux") assert.match(reusePortUnavailable(nodeVersion, platform)!, /needs Node >= 22\.12/);
     });
   }

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CorralError } from "../../src/errors.js";
 import {
   formatDuration,
   parseBoolean,
@@ -11,17 +10,10 @@ import {
   parseStringList,
   parseStringMap,
 } from "../../src/config/values.js";
+import { corralError } from "../helpers/errors.js";
 
-/** Asserts `fn` throws CORRAL_ERR_BAD_OPTION with exactly `message`. */
-function assertBadOption(fn: () => unknown, message: string): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof CorralError, `expected a CorralError, got ${String(error)}`);
-    assert.equal(error.code, "CORRAL_ERR_BAD_OPTION");
-    assert.equal(error.exitCode, 2);
-    assert.equal(error.message, message);
-    return true;
-  });
-}
+/** Validates CORRAL_ERR_BAD_OPTION (exit 2) with exactly `message`. */
+const badOption = (message: string) => corralError("CORRAL_ERR_BAD_OPTION", message, 2);
 
 describe("parseDuration", () => {
   const valid: Array<[unknown, number]> = [
@@ -47,16 +39,16 @@ describe("parseDuration", () => {
   }
 
   it("names the option and quotes the value", () => {
-    assertBadOption(
+    assert.throws(
       () => parseDuration("--kill-timeout", "10x"),
-      '--kill-timeout: "10x" is not valid; expected a duration like 500ms, 10s or 2m',
+      badOption('--kill-timeout: "10x" is not valid; expected a duration like 500ms, 10s or 2m'),
     );
   });
 
   it("enforces the minimum and the setTimeout limit", () => {
-    assertBadOption(
+    assert.throws(
       () => parseDuration("--heartbeat-interval", "5ms", { min: 10 }),
-      '--heartbeat-interval: "5ms" is not valid; expected a duration from 10ms to 24 days, like 500ms, 10s or 2m',
+      badOption('--heartbeat-interval: "5ms" is not valid; expected a duration from 10ms to 24 days, like 500ms, 10s or 2m'),
     );
     assert.throws(() => parseDuration("--kill-timeout", -1), /-1 is not valid; expected a duration from 0ms/);
     assert.throws(() => parseDuration("--kill-timeout", "40000m"), /expected a duration from 0ms to 24 days/);
@@ -110,7 +102,7 @@ describe("parseInteger", () => {
   ];
   for (const [input, range, message] of cases) {
     it(`rejects ${JSON.stringify(input)} with ${JSON.stringify(range)}`, () => {
-      assertBadOption(() => parseInteger("--max-restarts", input, range), `--max-restarts: ${message}`);
+      assert.throws(() => parseInteger("--max-restarts", input, range), badOption(`--max-restarts: ${message}`));
     });
   }
 });
@@ -124,8 +116,8 @@ describe("parseBoolean", () => {
     it(`${JSON.stringify(input)} → ${expected}`, () => assert.equal(parseBoolean("CORRAL_WATCH", input), expected));
   }
   it("rejects anything else", () => {
-    assertBadOption(() => parseBoolean("CORRAL_WATCH", "maybe"), 'CORRAL_WATCH: "maybe" is not valid; expected true or false');
-    assertBadOption(() => parseBoolean("CORRAL_WATCH", 1), "CORRAL_WATCH: 1 is not valid; expected true or false");
+    assert.throws(() => parseBoolean("CORRAL_WATCH", "maybe"), badOption('CORRAL_WATCH: "maybe" is not valid; expected true or false'));
+    assert.throws(() => parseBoolean("CORRAL_WATCH", 1), badOption("CORRAL_WATCH: 1 is not valid; expected true or false"));
   });
 });
 
@@ -133,9 +125,9 @@ describe("parseEnum", () => {
   const allowed = ["round-robin", "least-connections"] as const;
   it("returns an allowed value", () => assert.equal(parseEnum("--balance", "least-connections", allowed), "least-connections"));
   it("lists the allowed values", () => {
-    assertBadOption(
+    assert.throws(
       () => parseEnum("--balance", "Round-Robin", allowed),
-      '--balance: "Round-Robin" is not valid; expected one of round-robin, least-connections',
+      badOption('--balance: "Round-Robin" is not valid; expected one of round-robin, least-connections'),
     );
   });
 });
@@ -146,12 +138,12 @@ describe("structured values", () => {
     const parsed = parseStringList("nodeArgs", input);
     assert.deepEqual(parsed, ["--inspect"]);
     assert.notEqual(parsed, input);
-    assertBadOption(() => parseStringList("nodeArgs", ["--a", 1]), 'nodeArgs: ["--a", 1] is not valid; expected a list of strings');
-    assertBadOption(() => parseStringList("nodeArgs", "--inspect"), 'nodeArgs: "--inspect" is not valid; expected a list of strings');
+    assert.throws(() => parseStringList("nodeArgs", ["--a", 1]), badOption('nodeArgs: ["--a", 1] is not valid; expected a list of strings'));
+    assert.throws(() => parseStringList("nodeArgs", "--inspect"), badOption('nodeArgs: "--inspect" is not valid; expected a list of strings'));
   });
   it("parseStringMap stringifies numbers and booleans, rejects nested values", () => {
     assert.deepEqual(parseStringMap("env", { PORT: 3000, DEBUG: true, NAME: "x" }), { PORT: "3000", DEBUG: "true", NAME: "x" });
-    assertBadOption(() => parseStringMap("env", { A: { b: 1 } }), "env.A: an object is not valid; expected a string");
-    assertBadOption(() => parseStringMap("env", ["A=1"]), 'env: ["A=1"] is not valid; expected an object of NAME: value strings');
+    assert.throws(() => parseStringMap("env", { A: { b: 1 } }), badOption("env.A: an object is not valid; expected a string"));
+    assert.throws(() => parseStringMap("env", ["A=1"]), badOption('env: ["A=1"] is not valid; expected an object of NAME: value strings'));
   });
 });

@@ -4,7 +4,7 @@
  * when the test file ends, whatever happened in the test.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -35,6 +35,16 @@ after(() => {
 export function tempDir(prefix = "corral-test-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   tempDirs.add(dir);
+  return dir;
+}
+
+/** A fresh temp directory holding `files` (relative path → contents), removed when the test file ends. */
+export function tempTree(files: Record<string, string>, prefix?: string): string {
+  const dir = tempDir(prefix);
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  }
   return dir;
 }
 
