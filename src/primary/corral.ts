@@ -22,7 +22,7 @@ import { resolveWorkerIdentity, type WorkerIdentity } from "./privileges.js";
 import type { ManagedWorker } from "./managed-worker.js";
 import { reusePortDrainWarning } from "./reserved-port.js";
 import { Output } from "./output.js";
-import { decideRestart, restartDelay } from "./restart-policy.js";
+import { decideRestart } from "./restart-policy.js";
 import { untilSettled } from "./settle.js";
 import { activeSlots, clearSlotTimer, countReady, lastCrashOutput, newSlot, type Slot } from "./slot.js";
 import { buildSnapshot } from "./snapshot.js";
@@ -300,17 +300,13 @@ export class Corral extends EventEmitter {
 
   /** Starts a new worker in `slot`; once it is ready it becomes the slot's worker and the old one drains. */
   private async replace(slot: Slot): Promise<void> {
-    clearSlotTimer(slot);
+    // A pending restart of the slot is left to run: if the fresh worker fails, the slot still refills.
     const fresh = this.fork(slot);
     try {
       await fresh.ready;
     } catch (error) {
       fresh.expectedExit = true;
       fresh.kill("SIGKILL");
-      // A slot that was waiting to restart, or whose worker died meanwhile, must not be left empty.
-      if (slot.worker === null && slot.state === "backoff" && slot.timer === null && !this.shuttingDown) {
-        this.scheduleRestart(slot, restartDelay(Math.max(1, slot.streak)));
-      }
       throw error;
     }
     if (this.shuttingDown) return;
