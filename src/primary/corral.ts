@@ -187,8 +187,6 @@ export class Corral extends EventEmitter {
       shuttingDown: this.shuttingDown,
       reloads: this.reloads,
       adminUrl: this.adminUrl,
-      workersDesired: this.workersDesired,
-      workersReady: this.readyCount(),
       acceptors: this.acceptors,
       workers: this.workers,
       slots: this.slots,

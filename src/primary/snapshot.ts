@@ -7,7 +7,7 @@ import type { SockName } from "../protocol.js";
 import type { SupervisorSnapshot, WorkerSnapshot } from "../status.js";
 import { VERSION } from "../version.js";
 import type { ManagedWorker } from "./managed-worker.js";
-import type { Slot } from "./slot.js";
+import { activeSlots, countReady, type Slot } from "./slot.js";
 
 export interface SnapshotSources {
   options: ResolvedOptions;
@@ -15,8 +15,6 @@ export interface SnapshotSources {
   shuttingDown: boolean;
   reloads: number;
   adminUrl: string | null;
-  workersDesired: number;
-  workersReady: number;
   acceptors: { handoffs: number; queued: number; dropped: number; listening: SockName[] };
   /** Every live worker process, replacements and draining ones included. */
   workers: Iterable<ManagedWorker>;
@@ -61,8 +59,8 @@ export function buildSnapshot(from: SnapshotSources, now = Date.now()): Supervis
     startedAt: from.startedAt,
     uptimeMs: now - from.startedAt,
     shuttingDown: from.shuttingDown,
-    workersDesired: from.workersDesired,
-    workersReady: from.workersReady,
+    workersDesired: activeSlots(from.slots).length,
+    workersReady: countReady(from.slots),
     reloads: from.reloads,
     handoffs: acceptors.handoffs,
     queued: acceptors.queued,
