@@ -1,13 +1,14 @@
 /**
  * Shared setup for lifecycle tests: a supervisor running the versioned fixture
  * under its own name and CORRAL_HOME, and helpers to read its state over the
- * real control socket (through the CLI, as an operator would).
+ * real control socket (through the CLI, as an operator would; `socket` for
+ * polling it directly).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SupervisorSnapshot } from "../../src/status.js";
 import { fixture, runCli, startCorral, tempDir, type CorralProcess } from "./corral.js";
-import { readyPidsOf } from "./control-socket.js";
+import { controlPath, readyPidsOf } from "./control-socket.js";
 
 export interface VersionConfig {
   version: string;
@@ -22,6 +23,8 @@ export interface App {
   name: string;
   port: number;
   env: Record<string, string>;
+  /** Its control socket: poll with controlStatus(app.socket), faster than spawning the CLI. */
+  socket: string;
   versionFile: string;
   eventLog: string;
   /** Writes the "deploy" the next worker start will read. */
@@ -54,7 +57,7 @@ export async function startApp(args: string[], first: VersionConfig = { version:
     return JSON.parse(result.stdout) as SupervisorSnapshot;
   };
   return {
-    corral, name, port, env, versionFile, eventLog, deploy, cli, status,
+    corral, name, port, env, socket: controlPath(env.CORRAL_HOME, name), versionFile, eventLog, deploy, cli, status,
     readyPids: async () => readyPidsOf(await status()),
     events: () => readFileSync(eventLog, "utf8").split("\n").filter(Boolean),
   };

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import { describe, it } from "node:test";
+import { controlStatus } from "../helpers/control-socket.js";
 import { isAlive, waitFor, type Reply } from "../helpers/corral.js";
 import { startApp } from "../helpers/lifecycle.js";
 import { underLoad } from "../helpers/load.js";
@@ -35,7 +36,7 @@ describe("drain", () => {
       assert.equal(warm.headers.connection, "keep-alive");
 
       const slow = get(app.port, "/slow?ms=2500", agent);
-      await waitFor(async () => (await app.status()).workers.some((w) => (w.stats?.inflight ?? 0) > 0), "the slow request to be in flight", 10_000, 50);
+      await waitFor(async () => (await controlStatus(app.socket)).workers.some((w) => (w.stats?.inflight ?? 0) > 0), "the slow request to be in flight", 10_000, 50);
       app.deploy({ version: "v2" });
       const reload = await app.cli(["reload", app.name]);
       assert.equal(reload.code, 0, reload.stderr);

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { controlStatus } from "../helpers/control-socket.js";
 import { getJson, request, waitFor } from "../helpers/corral.js";
 import { startApp } from "../helpers/lifecycle.js";
 import { underLoad } from "../helpers/load.js";
@@ -45,11 +46,11 @@ describe("scale", () => {
       await load.progress(50);
       // Slow requests spread over all four workers, so the surplus ones have work to finish.
       const slow = Array.from({ length: 8 }, () => request(app.port, "/slow?ms=4000"));
-      await waitFor(async () => (await app.status()).workers.every((w) => (w.stats?.inflight ?? 0) > 0), "a slow request on every worker", 15_000, 100);
+      await waitFor(async () => (await controlStatus(app.socket)).workers.every((w) => (w.stats?.inflight ?? 0) > 0), "a slow request on every worker", 15_000, 100);
 
       const scaling = app.cli(["scale", app.name, "1"]);
       const draining = await waitFor(async () => {
-        const workers = (await app.status()).workers;
+        const workers = (await controlStatus(app.socket)).workers;
         const retired = workers.filter((w) => w.slotState === "retired");
         return retired.length === 3 && retired.every((w) => w.state === "draining") ? workers : null;
       }, "three workers draining", 15_000, 50);
