@@ -49,7 +49,7 @@ export function watchTree(root: string, onChange: (relativePath: string) => void
     }
     let watcher: FSWatcher;
     try {
-      watcher = watch(dir, { persistent: false }, (_event, name) => onEvent(dir, name === null ? null : name.toString()));
+      watcher = watch(dir, { persistent: false }, (event, name) => onEvent(dir, event, name === null ? null : name.toString()));
     } catch (error) {
       // Removed between listing and watching, or unreadable: nothing to follow there.
       if (dir === root) throw error;
@@ -68,13 +68,15 @@ export function watchTree(root: string, onChange: (relativePath: string) => void
     }
   };
 
-  const onEvent = (dir: string, name: string | null): void => {
+  const onEvent = (dir: string, event: string, name: string | null): void => {
     if (closed) return;
     const path = name === null ? dir : join(dir, name);
     const rel = relative(root, path);
     if (rel !== "" && isIgnored(rel)) return;
-    if (name !== null) {
+    if (name !== null && event === "rename") {
       // A new directory (mkdir, or a rename into the tree) needs its own watcher; a removed one loses it.
+      // Both arrive as "rename" (inotify's create/delete/move); a "change" is a file written, with no
+      // stat to pay on the primary's event loop.
       let isDirectory = false;
       try {
         isDirectory = statSync(path).isDirectory();
