@@ -62,7 +62,9 @@ test("haproxy -c accepts the recipe", async (t) => {
 test("HAProxy: /socket.io/ is sticky; a host is marked DOWN on its /readyz 503 before its workers exit, and no request fails", async (t) => {
   const haproxy = requireTool(t, "haproxy");
   if (!haproxy) return;
-  const hosts: [Host, Host] = await startHosts();
+  // As deploy/README.md recommends behind HAProxy: serve with /readyz at 503 for longer than HAProxy
+  // takes to mark the host DOWN (inter 1s × fall 2), so no connection is in flight to a closing socket.
+  const hosts: [Host, Host] = await startHosts(["--shutdown-delay", "3s"]);
   const port = await freePort();
   const { file, socket, dir } = haproxyConfig(port, hosts);
   const daemon = new Daemon(haproxy, ["-db", "-f", file], dir);

@@ -23,20 +23,21 @@ export interface Host {
 export const SLOW_MS = 8_000;
 const KILL_TIMEOUT = "30s";
 
-async function startHost(label: string): Promise<Host> {
+async function startHost(label: string, args: readonly string[]): Promise<Host> {
   const name = `lb-${label.toLowerCase()}-${process.pid}`;
   const { corral, appPort, adminPort } = await startWithAdmin(fixture("lb-app.cjs"), {
     workers: 1,
     name,
-    args: ["--kill-timeout", KILL_TIMEOUT],
+    args: ["--kill-timeout", KILL_TIMEOUT, ...args],
     run: { env: { APP_HOST: label, PORT: "0" } },
   });
   const status = await getJson<{ workers: { pid: number }[] }>(adminPort, "/status");
   return { label, name, corral, appPort, adminPort, workerPids: status.workers.map((w) => w.pid) };
 }
 
-export function startHosts(): Promise<[Host, Host]> {
-  return Promise.all([startHost("A"), startHost("B")]);
+/** Two corral hosts of one worker each; `args` go to both `corral start` command lines. */
+export function startHosts(args: readonly string[] = []): Promise<[Host, Host]> {
+  return Promise.all([startHost("A", args), startHost("B", args)]);
 }
 
 const slowStarts = (host: Host): number => host.corral.output.match(/slow request started/g)?.length ?? 0;
