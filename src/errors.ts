@@ -53,10 +53,16 @@ export function entryNotFound(entry: string): CorralError {
   return new CorralError("CORRAL_ERR_ENTRY_NOT_FOUND", `entry file not found: ${entry}`);
 }
 
-export function nameInUse(name: string, socketPath: string): CorralError {
+/**
+ * Two projects whose entry is server.js both default to the name "server": say whose it is
+ * (`running`: "pid 41200, /srv/api") and how to run the second one beside it.
+ */
+export function nameInUse(name: string, socketPath: string, running?: string, suggestion = `${name}-2`): CorralError {
+  const whose = running === undefined ? socketPath : `${running}; ${socketPath}`;
   return new CorralError(
     "CORRAL_ERR_NAME_IN_USE",
-    `a corral named "${name}" is already running (${socketPath}); stop it or pick another --name`,
+    `a corral named "${name}" is already running (${whose}); to run another one beside it, pass --name ` +
+      `(e.g. --name ${suggestion}), or stop that one with corral stop ${name}`,
   );
 }
 
@@ -85,9 +91,11 @@ export function unknownOption(where: string, key: string, known: readonly string
   );
 }
 
-/** A command-line flag the command does not define. */
-export function unknownFlag(flag: string, command: string): CorralError {
-  return new CorralError("CORRAL_ERR_BAD_OPTION", `unknown option ${flag}; run corral ${command} --help`);
+/** A command-line flag the command does not define; `known` are its flags' names without dashes. */
+export function unknownFlag(flag: string, command: string, known: readonly string[] = []): CorralError {
+  const guess = closestName(flag.replace(/^-+/, "").split("=")[0]!, known);
+  const hint = guess === undefined ? "" : ` (did you mean --${guess}?)`;
+  return new CorralError("CORRAL_ERR_BAD_OPTION", `unknown option ${flag}${hint}; run corral ${command} --help`);
 }
 
 export function missingFlagValue(flag: string, example: string): CorralError {
@@ -114,7 +122,7 @@ export function missingEntry(): CorralError {
 }
 
 /** Levenshtein distance ≤ 2 (or a case-only difference) counts as a likely typo. */
-function closestName(input: string, known: readonly string[]): string | undefined {
+export function closestName(input: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = 3;
   for (const name of known) {

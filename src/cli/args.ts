@@ -93,7 +93,7 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
     if (token.kind !== "option") continue;
     // Own keys only: "--constructor=x" must be an unknown flag, not Object.prototype.constructor.
     const spec = Object.hasOwn(FLAGS, token.name) ? FLAGS[token.name] : undefined;
-    if (spec === undefined) throw unknownFlag(token.rawName, "start");
+    if (spec === undefined) throw unknownFlag(token.rawName, "start", Object.keys(FLAGS));
     const flag = `--${token.name}`;
     let value: string | boolean;
     if (spec.type === "boolean") {

@@ -1,73 +1,61 @@
 /**
- * `corral status [NAME] [--json]`, `corral reload NAME`, `corral scale NAME N`,
- * `corral stop NAME`: each talks to a running supervisor over its control
+ * `corral status [NAME] [--json]`, `corral reload [NAME]`, `corral scale [NAME] N`,
+ * `corral stop [NAME]`: each talks to a running supervisor over its control
  * socket. Errors the supervisor reports come back with their code, so a failed
  * reload exits 1 with the app's own error, a bad argument exits 2.
  */
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { MAX_WORKERS } from "../config/cpus.js";
 import { DEFAULTS } from "../config/defaults.js";
 import { checkName } from "../config/resolve.js";
 import { CorralError, badOption } from "../errors.js";
 import type { SupervisorSnapshot } from "../status.js";
 import { callControl, listSockets, unwrap } from "../control/client.js";
+import { parseCommandArgs, withUsage, type CommandArgs } from "./command-args.js";
+import { pickSupervisor } from "./pick-supervisor.js";
 import { formatSupervisor, formatSupervisorList } from "./status-format.js";
 
 const HELP = {
   status: "corral status [NAME] [--json]   list running supervisors, or one supervisor's workers\n",
-  reload: "corral reload NAME               rolling reload: each worker is replaced by a ready new one\n",
-  scale: "corral scale NAME N              run N workers (adds ready workers or drains surplus ones)\n",
-  stop: "corral stop NAME                 drain every worker and stop the supervisor; waits until it is gone\n",
+  reload: "corral reload [NAME]             rolling reload: each worker is replaced by a ready new one\n",
+  scale: "corral scale [NAME] N|max|-1     run N workers (adds ready workers or drains surplus ones)\n",
+  stop: "corral stop [NAME]               drain every worker and stop the supervisor; waits until it is gone\n",
 } as const;
+/** Said once under the commands that act on one supervisor. */
+const NAME_NOTE = "NAME may be left out when exactly one corral is running.\n";
 
 /** How long `status` waits for each supervisor; a supervisor is a small event loop, it answers fast. */
 const STATUS_TIMEOUT_MS = 5_000;
 /** After the kill timeout, workers are SIGKILLed; the supervisor then needs a moment to exit. */
 const STOP_MARGIN_MS = 10_000;
 
-interface Parsed {
-  positionals: string[];
-  json: boolean;
-  help: boolean;
+type Command = keyof typeof HELP;
+
+function parse(command: Command, argv: string[]): CommandArgs {
+  return parseCommandArgs(command, argv, command === "status" ? ["json"] : [], HELP[command]);
 }
 
-function parse(command: keyof typeof HELP, argv: string[], allowJson = false): Parsed {
-  // A negative number ("scale api -1") is a bad N, not an unknown flag: keep it positional.
-  const negative = argv.filter((arg) => /^-\d/.test(arg));
-  try {
-    const { values, positionals } = parseArgs({
-      args: argv.filter((arg) => !/^-\d/.test(arg)),
-      allowPositionals: true,
-      strict: true,
-      options: { help: { type: "boolean", short: "h" }, ...(allowJson ? { json: { type: "boolean" as const } } : {}) },
-    });
-    return { positionals: [...positionals, ...negative], json: values.json === true, help: values.help === true };
-  } catch (error) {
-    throw new CorralError("CORRAL_ERR_BAD_OPTION", `${(error as Error).message.split("\n")[0]}\nusage: ${HELP[command].trimEnd()}`);
-  }
+function usage(command: Command, problem: string): CorralError {
+  return withUsage(new CorralError("CORRAL_ERR_BAD_OPTION", problem), HELP[command]);
 }
 
-function usage(command: keyof typeof HELP, problem: string): CorralError {
-  return new CorralError("CORRAL_ERR_BAD_OPTION", `${problem}\nusage: ${HELP[command].trimEnd()}`);
+/** [NAME] for reload and stop: the one given, or the only supervisor running. */
+async function oneName(command: Command, parsed: CommandArgs): Promise<string> {
+  if (parsed.positionals.length > 1) throw usage(command, `unexpected argument "${parsed.positionals[1]}"`);
+  return pickSupervisor(parsed.positionals[0], `corral ${command} NAME`);
 }
 
-
-/** The one positional NAME (and, for scale, N): exactly `count` positionals. */
-function positionals(command: keyof typeof HELP, parsed: Parsed, count: number): string[] {
-  if (parsed.positionals.length < count) throw usage(command, count === 1 ? "missing NAME" : "missing NAME or N");
-  if (parsed.positionals.length > count) throw usage(command, `unexpected argument "${parsed.positionals[count]}"`);
-  return parsed.positionals;
-}
+/** What `scale` accepts for N, as --workers does: a count, max (usable CPUs) or -1 (one less). */
+const WORKER_COUNT = /^(\d+|max|-1)$/;
 
 export async function status(argv: string[]): Promise<number> {
-  const parsed = parse("status", argv, true);
-  if (parsed.help) return help("status");
+  const parsed = parse("status", argv);
+  if (parsed.switches.has("help")) return help("status");
   if (parsed.positionals.length > 1) throw usage("status", `unexpected argument "${parsed.positionals[1]}"`);
   const name = parsed.positionals[0];
   if (name !== undefined) {
     const snapshot = unwrap(await callControl(checkName(name), { method: "GET", path: "/status", timeoutMs: STATUS_TIMEOUT_MS })).status as SupervisorSnapshot;
-    process.stdout.write(parsed.json ? `${JSON.stringify(snapshot, null, 2)}\n` : formatSupervisor(snapshot));
+    process.stdout.write(parsed.switches.has("json") ? `${JSON.stringify(snapshot, null, 2)}\n` : formatSupervisor(snapshot));
     return 0;
   }
   const found: SupervisorSnapshot[] = [];
@@ -85,42 +73,47 @@ export async function status(argv: string[]): Promise<number> {
     }),
   );
   for (const answer of answers) if (answer) found.push(answer);
-  process.stdout.write(parsed.json ? `${JSON.stringify(found, null, 2)}\n` : formatSupervisorList(found));
+  process.stdout.write(parsed.switches.has("json") ? `${JSON.stringify(found, null, 2)}\n` : formatSupervisorList(found));
   return 0;
 }
 
 export async function reload(argv: string[]): Promise<number> {
   const parsed = parse("reload", argv);
-  if (parsed.help) return help("reload");
-  const [name] = positionals("reload", parsed, 1);
+  if (parsed.switches.has("help")) return help("reload");
+  const name = await oneName("reload", parsed);
   // No timeout: a reload takes as long as the app needs to start, times the worker count.
-  const result = unwrap(await callControl(checkName(name!), { method: "POST", path: "/reload" }));
+  const result = unwrap(await callControl(name, { method: "POST", path: "/reload" }));
   process.stdout.write(`reloaded ${name} in ${String(result.ms)} ms\n`);
   return 0;
 }
 
 export async function scale(argv: string[]): Promise<number> {
   const parsed = parse("scale", argv);
-  if (parsed.help) return help("scale");
-  const [name, count] = positionals("scale", parsed, 2);
-  const workers = Number(count);
-  if (!/^\d+$/.test(count!) || !Number.isSafeInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
-    throw badOption("N", count, `an integer from 1 to ${MAX_WORKERS}`);
+  if (parsed.switches.has("help")) return help("scale");
+  const given = parsed.positionals;
+  if (given.length > 2) throw usage("scale", `unexpected argument "${given[2]}"`);
+  const count = given.at(-1);
+  if (count === undefined || (given.length === 1 && !WORKER_COUNT.test(count))) throw usage("scale", "missing N");
+  if (!WORKER_COUNT.test(count) || Number(count) === 0 || Number(count) > MAX_WORKERS) {
+    throw badOption("N", count, `an integer from 1 to ${MAX_WORKERS}, max or -1`);
   }
-  const result = unwrap(await callControl(checkName(name!), { method: "POST", path: "/scale", body: { workers } }));
+  const name = await pickSupervisor(given.length === 2 ? given[0] : undefined, "corral scale NAME N");
+  // max and -1 go as they are: the supervisor counts the CPUs it may use (its cgroup, not the shell's).
+  const workers = count === "max" ? "max" : Number(count);
+  const result = unwrap(await callControl(name, { method: "POST", path: "/scale", body: { workers } }));
   process.stdout.write(`${name} now runs ${String(result.workers)} worker${result.workers === 1 ? "" : "s"}\n`);
   return 0;
 }
 
 export async function stop(argv: string[]): Promise<number> {
   const parsed = parse("stop", argv);
-  if (parsed.help) return help("stop");
-  const [name] = positionals("stop", parsed, 1);
-  const reply = unwrap(await callControl(checkName(name!), { method: "POST", path: "/stop", timeoutMs: STATUS_TIMEOUT_MS }));
+  if (parsed.switches.has("help")) return help("stop");
+  const name = await oneName("stop", parsed);
+  const reply = unwrap(await callControl(name, { method: "POST", path: "/stop", timeoutMs: STATUS_TIMEOUT_MS }));
   const pid = typeof reply.pid === "number" ? reply.pid : 0;
   const killTimeoutMs = typeof reply.killTimeoutMs === "number" ? reply.killTimeoutMs : DEFAULTS.killTimeoutMs;
   const deadline = Date.now() + killTimeoutMs + STOP_MARGIN_MS;
-  while (await stillRunning(name!, pid)) {
+  while (await stillRunning(name, pid)) {
     if (Date.now() > deadline) {
       throw new CorralError("CORRAL_ERR_CONTROL", `${name} (pid ${pid}) is still running ${killTimeoutMs + STOP_MARGIN_MS} ms after corral stop`);
     }
@@ -155,7 +148,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function help(command: keyof typeof HELP): number {
-  process.stdout.write(`usage: ${HELP[command]}`);
+function help(command: Command): number {
+  process.stdout.write(`usage: ${HELP[command]}${command === "status" ? "" : NAME_NOTE}`);
   return 0;
 }

@@ -12,12 +12,13 @@ const USAGE = `corral ${VERSION} — run a Node.js server on every CPU core
 Usage:
   corral start <entry> [options] [-- <node args> <app args>]   run an app (see corral start --help)
   corral status [NAME] [--json]      list supervisors, or one supervisor's workers
-  corral reload NAME                 rolling zero-downtime reload
-  corral scale NAME N                change the number of workers
-  corral stop NAME                   drain and stop
+  corral reload [NAME]               rolling zero-downtime reload
+  corral scale [NAME] N|max|-1       change the number of workers
+  corral stop [NAME]                 drain and stop
   corral top [NAME]                  live terminal view
   corral systemd NAME [start args]   print a systemd unit file
 
+NAME may be left out when exactly one corral is running.
 Exit codes: 0 ok, 1 runtime failure, 2 usage or config error.
 `;
 

@@ -4,6 +4,7 @@
  * server), and map signals: SIGTERM/SIGINT drain and exit 0, a second SIGINT
  * forces, SIGHUP reloads.
  */
+import { misspelledEnvWarnings } from "../config/env.js";
 import { openControlServer } from "../control/server.js";
 import { CorralError } from "../errors.js";
 import { Corral } from "../primary/corral.js";
@@ -18,6 +19,7 @@ export async function start(argv: string[]): Promise<number> {
   }
   const options = await resolveStartOptions(parsed, { cwd: process.cwd(), env: process.env });
   const corral = new Corral(options);
+  for (const warning of misspelledEnvWarnings(process.env)) corral.log("warn", warning);
   return runInForeground(corral);
 }
 

@@ -5,11 +5,11 @@
  * left as it was). q or Ctrl-C quits and restores the terminal, whatever
  * happened. Without a terminal (a pipe, CI) it prints one frame and exits.
  */
-import { parseArgs } from "node:util";
-import { checkName } from "../config/resolve.js";
-import { callControl, listSockets, unwrap } from "../control/client.js";
+import { callControl, unwrap } from "../control/client.js";
 import { CorralError, notRunning } from "../errors.js";
 import type { SupervisorSnapshot } from "../status.js";
+import { parseCommandArgs } from "./command-args.js";
+import { pickSupervisor } from "./pick-supervisor.js";
 import { renderFrame } from "./top-view.js";
 
 const HELP = `usage: corral top [NAME] [--once]   live view of a supervisor's workers (q or Ctrl-C quits)
@@ -31,40 +31,16 @@ async function fetchSnapshot(name: string): Promise<SupervisorSnapshot> {
   return unwrap(await callControl(name, { method: "GET", path: "/status", timeoutMs: REQUEST_TIMEOUT_MS })).status as SupervisorSnapshot;
 }
 
-/** NAME, or the only running supervisor. */
-async function pickName(given: string | undefined): Promise<string> {
-  if (given !== undefined) {
-    return checkName(given);
-  }
-  const live: string[] = [];
-  for (const entry of listSockets()) {
-    try {
-      await fetchSnapshot(entry.name);
-      live.push(entry.name);
-    } catch {
-      // not running (its stale socket was removed) or not answering: not a candidate
-    }
-  }
-  if (live.length === 1) return live[0]!;
-  if (live.length === 0) throw new CorralError("CORRAL_ERR_NOT_RUNNING", "no corral is running");
-  throw new CorralError("CORRAL_ERR_BAD_OPTION", `several corrals are running (${live.join(", ")}); say which: corral top NAME`);
-}
-
 export async function top(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { once: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
-  } catch (error) {
-    throw new CorralError("CORRAL_ERR_BAD_OPTION", `${(error as Error).message.split("\n")[0]}\n${HELP}`);
-  }
-  if (parsed.values.help) {
+  const parsed = parseCommandArgs("top", argv, ["once"], HELP.replace(/^usage: /, ""));
+  if (parsed.switches.has("help")) {
     process.stdout.write(HELP);
     return 0;
   }
   if (parsed.positionals.length > 1) throw new CorralError("CORRAL_ERR_BAD_OPTION", `unexpected argument "${parsed.positionals[1]}"\n${HELP}`);
-  const name = await pickName(parsed.positionals[0]);
+  const name = await pickSupervisor(parsed.positionals[0], "corral top NAME");
   const out = process.stdout;
-  if (parsed.values.once || !out.isTTY || !process.stdin.isTTY) {
+  if (parsed.switches.has("once") || !out.isTTY || !process.stdin.isTTY) {
     // Two samples a second apart, so the frame has rates (requests/s, latency) like the live view.
     const first = await fetchSnapshot(name);
     await new Promise((resolve) => setTimeout(resolve, REFRESH_MS));

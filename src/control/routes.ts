@@ -74,7 +74,7 @@ export async function handleControl(corral: Corral, req: IncomingMessage, res: S
       }
       case "POST /scale": {
         const body = await readJsonBody(req);
-        await corral.scale(body.workers as number);
+        await corral.scale(body.workers as number | "max");
         return sendJson(res, 200, { ok: true, workers: corral.workersDesired });
       }
       case "POST /stop":

@@ -6,7 +6,10 @@
 import { existsSync, unlinkSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
+import { basename, dirname } from "node:path";
 import { nameInUse } from "../errors.js";
+import type { SupervisorSnapshot } from "../status.js";
+import { callControl, unwrap } from "./client.js";
 import type { Corral } from "../primary/corral.js";
 import { ensurePrivateHome, socketPath } from "./paths.js";
 import { handleControl } from "./routes.js";
@@ -36,11 +39,27 @@ function isLive(path: string): Promise<boolean> {
   });
 }
 
+/** "pid 41200, in /srv/api": which project holds the name (undefined if it does not answer in time). */
+async function describeRunning(name: string): Promise<string | undefined> {
+  try {
+    const status = unwrap(await callControl(name, { method: "GET", path: "/status", timeoutMs: 2_000 })).status as SupervisorSnapshot;
+    return `pid ${status.pid}, in ${dirname(status.entry)}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This app's folder name ("blog" for blog/server.js) makes a good second name. */
+function suggestName(corral: Corral): string | undefined {
+  const folder = basename(dirname(corral.options.entry));
+  return /^[A-Za-z0-9._-]{1,64}$/.test(folder) && folder !== corral.options.name ? folder : undefined;
+}
+
 export async function openControlServer(corral: Corral): Promise<ControlServer> {
   ensurePrivateHome();
   const path = socketPath(corral.options.name);
   if (existsSync(path)) {
-    if (await isLive(path)) throw nameInUse(corral.options.name, path);
+    if (await isLive(path)) throw nameInUse(corral.options.name, path, await describeRunning(corral.options.name), suggestName(corral));
     unlinkSync(path); // a supervisor that died without cleaning up
   }
   const server = http.createServer(REQUEST_LIMITS, (req, res) => void handleControl(corral, req, res));

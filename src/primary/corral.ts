@@ -9,7 +9,7 @@
  */
 import { EventEmitter } from "node:events";
 import { basename } from "node:path";
-import { MAX_WORKERS } from "../config/cpus.js";
+import { MAX_WORKERS, resolveWorkerCount, usableCpus } from "../config/cpus.js";
 import { sourceName } from "../config/keys.js";
 import { resolveOptions } from "../config/resolve.js";
 import type { CorralOptions, ResolvedOptions } from "../config/types.js";
@@ -124,8 +124,12 @@ export class Corral extends EventEmitter {
   }
 
   /** Adds ready workers or drains surplus ones (the highest slot ids first). */
-  async scale(count: number): Promise<void> {
-    if (!Number.isSafeInteger(count) || count < 1 || count > MAX_WORKERS) throw badOption("workers", count, `an integer from 1 to ${MAX_WORKERS}`);
+  /** `requested` as --workers takes it: N, "max" (the CPUs this supervisor may use) or -1 (one less). */
+  async scale(requested: number | "max"): Promise<void> {
+    if (requested !== "max" && requested !== -1 && (!Number.isSafeInteger(requested) || requested < 1 || requested > MAX_WORKERS)) {
+      throw badOption("workers", requested, `an integer from 1 to ${MAX_WORKERS}, "max" or -1`);
+    }
+    const count = resolveWorkerCount(requested, usableCpus);
     return this.exclusive("scale", async () => {
       const slots = activeSlots(this.slots);
       const from = slots.length;
@@ -252,7 +256,11 @@ export class Corral extends EventEmitter {
     }
     const expected = worker.expectedExit;
     this.emitEvent("worker-exit", { id: worker.slotId, pid: worker.pid, code, signal, expected });
-    if (!expected) this.log("warn", `worker ${worker.slotId} (pid ${worker.pid}) ${worker.killReason ?? `exited with ${how}`} after ${uptimeMs} ms`);
+    // A kill reason carries its own limit ("did not become ready within 2000 ms"): an uptime next to
+    // it ("after 2007 ms") read as a contradiction, so the uptime is given only for exits of the app's own.
+    if (!expected) {
+      this.log("warn", `worker ${worker.slotId} (pid ${worker.pid}) ${worker.killReason ?? `exited with ${how} after ${uptimeMs} ms`}`);
+    }
 
     const slot = this.slots.get(worker.slotId);
     if (!slot || slot.worker !== worker) return; // a replaced or drained worker: nothing to refill

@@ -48,9 +48,9 @@ test("malformed and non-object JSON bodies get 400", async () => {
 });
 
 test("bad scale values get 400 naming the field", async () => {
-  for (const workers of ["\"abc\"", "-1", "0", "2.5", "1e9", "null", "true", "[2]", "{}", "\"2\""]) {
+  for (const workers of ["\"abc\"", "-2", "0", "2.5", "1e9", "null", "true", "[2]", "{}", "\"2\"", "\"-1\""]) {
     const reply = await controlRequest(socket, "POST", "/scale", `{"workers": ${workers}}`);
-    assertError(reply, 400, /^workers: .* is not valid; expected an integer from 1 to 1024$/);
+    assertError(reply, 400, /^workers: .* is not valid; expected an integer from 1 to 1024, "max" or -1$/);
     assert.equal(reply.json.code, "CORRAL_ERR_BAD_OPTION");
   }
   await assertHealthy("bad scale values");

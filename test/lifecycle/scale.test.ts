@@ -79,7 +79,7 @@ describe("scale", () => {
 
   it("refuses a worker count that is not a positive integer (exit 2), and an unknown name (exit 1)", async () => {
     const app = await startApp([], { version: "v1" }, 1);
-    for (const bad of ["0", "-1", "two", "1.5", "5000"]) {
+    for (const bad of ["0", "-2", "two", "1.5", "5000"]) {
       const result = await app.cli(["scale", app.name, bad]);
       assert.equal(result.code, 2, `scale ${bad}: ${result.stderr}`);
       assert.match(result.stderr, /N: .* is not valid; expected an integer from 1 to 1024/);
