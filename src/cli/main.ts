@@ -5,7 +5,11 @@
  * 2 usage or config error.
  */
 import { CorralError } from "../errors.js";
+import { refuseInspectorSignal } from "../primary/inspector-signal.js";
 import { VERSION } from "../version.js";
+
+// First thing: until this runs, a SIGUSR1 would open node's inspector (see inspector-signal.ts).
+refuseInspectorSignal();
 
 const USAGE = `corral ${VERSION} — run a Node.js server on every CPU core
 

@@ -18,6 +18,7 @@ import type { CorralEventName, CorralEvents, SupervisorSnapshot } from "../statu
 import { Acceptors } from "./acceptors.js";
 import { drainWorker } from "./drain.js";
 import { hangVerdict, memoryVerdict, watchdogTick } from "./health.js";
+import { refuseInspectorSignal } from "./inspector-signal.js";
 import { resolveWorkerIdentity, type WorkerIdentity } from "./privileges.js";
 import type { ManagedWorker } from "./managed-worker.js";
 import { reusePortDrainWarning } from "./reserved-port.js";
@@ -82,6 +83,7 @@ export class Corral extends EventEmitter {
     if (clusterInUse) throw new CorralError("CORRAL_ERR_BUSY", "one Corral per process: node:cluster has a single primary");
     clusterInUse = true;
     this.lifecycle = "starting";
+    refuseInspectorSignal((message) => this.log("warn", message));
     const o = this.options;
     setupWorkers(o, this.identity);
     this.log("info", `starting ${o.workers} worker${o.workers === 1 ? "" : "s"} of ${basename(o.entry)} (${o.balance})`);
