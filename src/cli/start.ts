@@ -1,14 +1,16 @@
 /**
  * `corral start <entry>`: resolve options (flags > config file > CORRAL_* env),
  * run the supervisor in the foreground, open its control socket (and admin
- * server), and map signals: SIGTERM/SIGINT drain and exit 0, a second SIGINT
- * forces, SIGHUP reloads.
+ * server), and map signals (signals.ts): SIGTERM/SIGINT/SIGQUIT drain and exit 0,
+ * a second SIGINT or SIGQUIT forces, SIGHUP reloads.
  */
+import { constants } from "node:os";
 import { misspelledEnvWarnings } from "../config/env.js";
 import { openControlServer } from "../control/server.js";
 import { CorralError } from "../errors.js";
 import { Corral } from "../primary/corral.js";
 import { parseStartArgs, START_HELP } from "./args.js";
+import { handleSignals } from "./signals.js";
 import { resolveStartOptions } from "./start-options.js";
 
 export async function start(argv: string[]): Promise<number> {
@@ -35,23 +37,26 @@ async function runInForeground(corral: Corral): Promise<number> {
   };
   const onStopSignal = (signal: NodeJS.Signals): void => {
     signals++;
-    if (signals > 1 && signal === "SIGINT") {
-      process.stderr.write("[corral] second SIGINT: killing every worker now\n");
+    // The terminal's keys (Ctrl-C, Ctrl-\) force on a second press; SIGTERM from a manager never does.
+    if (signals > 1 && (signal === "SIGINT" || signal === "SIGQUIT")) {
+      process.stderr.write(`[corral] second ${signal}: killing every worker now\n`);
       corral.forceStop();
-      process.exit(130);
+      process.exit(128 + constants.signals[signal]);
     }
     void shutdown(signal);
   };
-  process.on("SIGTERM", onStopSignal);
-  process.on("SIGINT", onStopSignal);
-  process.on("SIGHUP", () => {
-    corral.log("info", "SIGHUP: rolling reload");
-    corral.reload().catch((error: Error) => {
-      // A failed reload was already reported with the app's error; a refused one was not.
-      if (error instanceof CorralError && (error.code === "CORRAL_ERR_BUSY" || error.code === "CORRAL_ERR_STOPPED")) {
-        corral.log("warn", `SIGHUP ignored: ${error.message}`);
-      }
-    });
+  handleSignals({
+    stop: onStopSignal,
+    reload: (signal) => {
+      corral.log("info", `${signal}: rolling reload`);
+      corral.reload().catch((error: Error) => {
+        // A failed reload was already reported with the app's error; a refused one was not.
+        if (error instanceof CorralError && (error.code === "CORRAL_ERR_BUSY" || error.code === "CORRAL_ERR_STOPPED")) {
+          corral.log("warn", `${signal} ignored: ${error.message}`);
+        }
+      });
+    },
+    ignore: (signal) => corral.log("warn", `${signal} ignored (see the signal table in the README)`),
   });
   corral.on("fatal", () => {
     exitCode = 1;
@@ -73,7 +78,9 @@ async function runInForeground(corral: Corral): Promise<number> {
   } catch (error) {
     await shutdown("start failed");
     // A crash loop was already reported with the app's own stderr; don't say it twice.
-    if (error instanceof CorralError && (error.code === "CORRAL_ERR_ALL_ERRORED" || error.code === "CORRAL_ERR_STOPPED")) return 1;
+    if (error instanceof CorralError && error.code === "CORRAL_ERR_ALL_ERRORED") return 1;
+    // Stopped while starting (SIGTERM, corral stop): an orderly stop like any other, so 0.
+    if (error instanceof CorralError && error.code === "CORRAL_ERR_STOPPED") return exitCode;
     throw error;
   }
   await new Promise<void>((resolve) => corral.once("stopped", () => resolve()));

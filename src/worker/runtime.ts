@@ -105,10 +105,11 @@ function main(settings: WorkerSettings): void {
     }
   });
 
-  // Ctrl-C in a terminal signals the whole foreground process group, workers included;
-  // the primary turns it into an orderly drain, so a worker must not die on it by itself.
+  // A terminal signals the whole foreground process group, workers included: Ctrl-C (SIGINT),
+  // Ctrl-\ (SIGQUIT), and SIGHUP when it closes. The primary decides what they mean (drain,
+  // reload: src/cli/signals.ts), so a worker must not die on them by itself.
   // A SIGTERM sent to one worker (or to every process of a systemd unit) drains that worker.
-  process.on("SIGINT", () => {});
+  for (const signal of ["SIGINT", "SIGQUIT", "SIGHUP"] as const) process.on(signal, () => {});
   process.on("SIGTERM", () => drainNow(settings.killTimeoutMs));
 
   startHeartbeat(heartbeatMs, {
