@@ -8,6 +8,7 @@ import { CorralError, missingFlagValue, unknownFlag } from "../errors.js";
 import { DEFAULTS } from "../config/defaults.js";
 import { type OptionKey, type OptionLayer, type OptionSources, type RawOptions } from "../config/keys.js";
 import { formatDuration } from "../config/values.js";
+import { nodeOptionTakesValue } from "./node-options.js";
 
 export interface StartArgs {
   /** The positional entry (also in flags.options.entry); absent when a config file names it. */
@@ -126,14 +127,30 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
 /**
  * After `--`: leading arguments that start with "-" go to node (--inspect,
  * --max-old-space-size=512), up to the first one that does not, or a second
- * `--`; the rest go to the app. So a node flag with a separate value must use
- * the "=" form (--require=./tracing.js), and `-- -- --port 3000` passes
- * "--port 3000" to the app with no node args.
+ * `--`; the rest go to the app. A node option that takes a value may have it as
+ * the next word, as node's own options do (`--require ./tracing.js`, `-r x`):
+ * a long one is joined (`--max-old-space-size 512` → `--max-old-space-size=512`,
+ * the only spelling V8's options accept). `-- -- --port 3000` passes "--port 3000"
+ * to the app with no node args.
  */
-export function splitPassThrough(tail: readonly string[]): { nodeArgs?: string[]; args?: string[] } {
+export function splitPassThrough(
+  tail: readonly string[],
+  takesValue: (flag: string) => boolean = nodeOptionTakesValue,
+): { nodeArgs?: string[]; args?: string[] } {
+  const nodeArgs: string[] = [];
   let index = 0;
-  while (index < tail.length && tail[index]!.startsWith("-") && tail[index] !== "--") index++;
-  const nodeArgs = tail.slice(0, index);
+  while (index < tail.length && tail[index]!.startsWith("-") && tail[index] !== "--") {
+    const flag = tail[index]!;
+    const next = tail[index + 1];
+    // Only a word that would otherwise start the app's arguments can be the value (and only then is node asked).
+    if (next !== undefined && !next.startsWith("-") && !flag.includes("=") && takesValue(flag)) {
+      nodeArgs.push(...(flag.startsWith("--") ? [`${flag}=${next}`] : [flag, next]));
+      index += 2;
+    } else {
+      nodeArgs.push(flag);
+      index += 1;
+    }
+  }
   const args = tail.slice(tail[index] === "--" ? index + 1 : index);
   return { ...(nodeArgs.length > 0 ? { nodeArgs } : {}), ...(args.length > 0 ? { args } : {}) };
 }
@@ -178,8 +195,9 @@ Options:                                                   (default)
   --config FILE            config file                       (./corral.config.*)
   -h, --help               show this help
 
-After --, leading arguments starting with "-" go to node (write --flag=value);
-everything from the first other argument, or after a second --, goes to the app:
-  corral start server.js -w 4 -- --max-old-space-size=512 serve --verbose
+After --, leading arguments starting with "-" go to node, with the value of a
+node option that takes one (--max-old-space-size 512 or =512); everything from
+the first other argument, or after a second --, goes to the app:
+  corral start server.js -w 4 -- --max-old-space-size 512 serve --verbose
   corral start server.js -- --inspect -- --port 3000
 `;

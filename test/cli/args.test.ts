@@ -69,7 +69,7 @@ describe("parseStartArgs", () => {
   const errors: Array<[string[], string]> = [
     [["app.js", "--foo"], "unknown option --foo; run corral start --help"],
     [["app.js", "-x"], "unknown option -x; run corral start --help"],
-    [["app.js", "--worker", "2"], "unknown option --worker; run corral start --help"],
+    [["app.js", "--worker", "2"], "unknown option --worker (did you mean --workers?); run corral start --help"],
     [["app.js", "--workers"], "--workers needs a value, e.g. --workers 4"],
     [["app.js", "--kill-timeout", "--watch"], "--kill-timeout needs a value, e.g. --kill-timeout 10s"],
     [["app.js", "--name="], "--name needs a value, e.g. --name api"],
@@ -94,6 +94,13 @@ describe("splitPassThrough", () => {
     [["a", "--b"], { args: ["a", "--b"] }],
     [["--", "--port"], { args: ["--port"] }],
     [["-r=x", "--", "a", "--", "b"], { nodeArgs: ["-r=x"], args: ["a", "--", "b"] }],
+    // A value option's value may be the next word, as node allows: long ones are joined (V8 wants "=").
+    [["--max-old-space-size", "512", "serve", "--verbose"], { nodeArgs: ["--max-old-space-size=512"], args: ["serve", "--verbose"] }],
+    [["--max_old_space_size", "64", "serve"], { nodeArgs: ["--max_old_space_size=64"], args: ["serve"] }],
+    [["-r", "./tracing.js", "--title", "api", "serve"], { nodeArgs: ["-r", "./tracing.js", "--title=api"], args: ["serve"] }],
+    [["--inspect", "serve"], { nodeArgs: ["--inspect"], args: ["serve"] }],
+    [["--expose-gc", "serve"], { nodeArgs: ["--expose-gc"], args: ["serve"] }],
+    [["--stack-size=500", "serve"], { nodeArgs: ["--stack-size=500"], args: ["serve"] }],
   ];
   for (const [tail, expected] of cases) {
     it(JSON.stringify(tail), () => assert.deepEqual(splitPassThrough(tail), expected));
