@@ -5,7 +5,8 @@
  * supervisor decides when to fork and what an exit means; this module only
  * connects a new process to it.
  */
-import cluster from "node:cluster";
+import { ChildProcess } from "node:child_process";
+import cluster, { Worker } from "node:cluster";
 import type { ResolvedOptions } from "../config/types.js";
 import { encodeWorkerEnv } from "../worker-env.js";
 import { guardChannel } from "./ipc-guard.js";
@@ -40,23 +41,21 @@ export function setupWorkers(o: ResolvedOptions, identity: WorkerIdentity): void
 
 /** Forks the worker for slot `slotId` and wires it to `hooks`; it starts in the `starting` state. */
 export function spawnWorker(slotId: number, o: ResolvedOptions, output: Output, hooks: SpawnHooks): ManagedWorker {
-  const worker = new ManagedWorker(
-    slotId,
-    cluster.fork({
-      // The admin token is the supervisor's secret, not the app's: node passes the primary's
-      // environment on to workers, and an undefined value is how to leave a variable out.
-      CORRAL_ADMIN_TOKEN: undefined as unknown as string,
-      ...o.env,
-      ...encodeWorkerEnv({
-        id: slotId,
-        name: o.name,
-        waitReady: o.waitReady,
-        heartbeatMs: o.heartbeatIntervalMs,
-        balance: o.balance,
-        killTimeoutMs: o.killTimeoutMs,
-      }),
+  const forked = fork({
+    // The admin token is the supervisor's secret, not the app's: node passes the primary's
+    // environment on to workers, and an undefined value is how to leave a variable out.
+    CORRAL_ADMIN_TOKEN: undefined as unknown as string,
+    ...o.env,
+    ...encodeWorkerEnv({
+      id: slotId,
+      name: o.name,
+      waitReady: o.waitReady,
+      heartbeatMs: o.heartbeatIntervalMs,
+      balance: o.balance,
+      killTimeoutMs: o.killTimeoutMs,
     }),
-  );
+  });
+  const worker = new ManagedWorker(slotId, forked.worker);
   const child = worker.worker.process;
   const ids = { id: slotId, pid: worker.pid };
   guardChannel(child, {
@@ -66,8 +65,17 @@ export function spawnWorker(slotId: number, o: ResolvedOptions, output: Output, 
       worker.kill("SIGKILL");
     },
   });
-  // A hand-off racing a worker's death fails on send; the exit handler re-distributes it.
-  child.on("error", () => {});
+  // node:cluster's Worker re-emits its process's 'error', and an 'error' nobody listens to is thrown:
+  // this listener is what keeps a failed send or fork from ending the primary.
+  worker.worker.on("error", (error: NodeJS.ErrnoException) => {
+    // A send racing the worker's death (EPIPE, channel closed) needs nothing: its exit is reported and
+    // what it carried is re-distributed or given up there. A process that never started has no exit to come.
+    if (child.pid === undefined && worker.state !== "stopped") failedToStart(worker, error, hooks);
+  });
+  if (forked.error) {
+    const error = forked.error;
+    process.nextTick(() => child.emit("error", error));
+  }
   if (child.stdout) output.pipe(child.stdout, "stdout", ids);
   if (child.stderr) output.pipe(child.stderr, "stderr", ids, (line) => worker.rememberStderr(line));
   child.on("internalMessage", (message: unknown) => onWorkerMessage(worker, message, hooks));
@@ -84,4 +92,26 @@ export function spawnWorker(slotId: number, o: ResolvedOptions, output: Output, 
     worker.kill("SIGKILL");
   });
   return worker;
+}
+
+/**
+ * cluster.fork(), or, when node throws instead of emitting 'error' (spawn E2BIG, ENOMEM, ELOOP…:
+ * only EACCES, EAGAIN, EMFILE, ENFILE and ENOENT are emitted), a worker whose process never started
+ * and the error to emit on it: one path for every failed fork, the slot's restart with backoff.
+ */
+function fork(env: NodeJS.ProcessEnv): { worker: Worker; error: Error | null } {
+  try {
+    return { worker: cluster.fork(env), error: null };
+  } catch (error) {
+    const placeholder = new (Worker as unknown as new (options: { process: ChildProcess }) => Worker)({ process: new ChildProcess() });
+    return { worker: placeholder, error: error instanceof Error ? error : new Error(String(error)) };
+  }
+}
+
+/** The fork failed: no 'exit' will follow (node emits only 'error'), so the worker ends here. */
+function failedToStart(worker: ManagedWorker, error: NodeJS.ErrnoException, hooks: SpawnHooks): void {
+  worker.killReason = `could not be started: ${error.message}`;
+  // node:cluster forgets a worker on its process's exit, which never comes.
+  if (cluster.workers?.[worker.worker.id] === worker.worker) delete cluster.workers[worker.worker.id];
+  hooks.exit(worker, null, null);
 }
