@@ -172,13 +172,15 @@ Options:                                                   (default)
   --name NAME              name for corral status/reload/stop (entry base name)
   --admin [HOST:]PORT      admin HTTP: dashboard, /metrics   (off)
                            HOST defaults to ${DEFAULTS.adminHost}
-  --admin-token TOKEN      Bearer token; needed to bind a non-loopback host
+  --admin-token TOKEN      Bearer token (16+ chars); needed to bind a
+                           non-loopback host
   --wait-ready             ready on worker.ready(), not on listen (off)
   --listen-timeout D       time allowed to become ready      (${ms(DEFAULTS.listenTimeoutMs)})
-  --kill-timeout D         drain time before SIGKILL         (${ms(DEFAULTS.killTimeoutMs)})
+  --kill-timeout D         drain time before SIGKILL, >= 1s  (${ms(DEFAULTS.killTimeoutMs)})
   --hang-timeout D         no heartbeat this long = hung     (${ms(DEFAULTS.hangTimeoutMs)})
   --heartbeat-interval D   how often workers report health   (${ms(DEFAULTS.heartbeatIntervalMs)})
-  --max-memory SIZE        reload a worker above this RSS    (no limit)
+  --max-memory SIZE        reload a worker above this RSS,
+                           at least 64M                      (no limit)
   --max-restarts N         crashes before a slot gives up    (${DEFAULTS.maxRestarts})
   --min-uptime D           uptime that resets the crash count (${ms(DEFAULTS.minUptimeMs)})
   --reload-parallel N      workers replaced at once on reload (${DEFAULTS.reloadParallel})

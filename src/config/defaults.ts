@@ -23,3 +23,13 @@ export const DEFAULTS = Object.freeze({
   shutdownDelayMs: 0,
   heartbeatIntervalMs: 1_000,
 });
+
+/**
+ * The lowest values that keep the safety an option sets. A --kill-timeout under a
+ * second SIGKILLs requests that were about to finish; a --max-memory under what a
+ * fresh worker uses (Node alone is ~45-50 MB of RSS) replaces every worker on every heartbeat.
+ */
+export const FLOORS = Object.freeze({
+  killTimeoutMs: 1_000,
+  maxMemoryBytes: 64 * 1024 ** 2,
+});

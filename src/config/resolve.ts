@@ -6,10 +6,10 @@
  */
 import { statSync, type Stats } from "node:fs";
 import path from "node:path";
-import { entryNotAFile, entryNotFound, missingEntry, reusePortUnsupported, unknownOption } from "../errors.js";
+import { CorralError, entryNotAFile, entryNotFound, missingEntry, reusePortUnsupported, unknownOption } from "../errors.js";
 import { isLoopbackHost, parseAdmin } from "./admin.js";
 import { resolveWorkerCount, usableCpus } from "./cpus.js";
-import { DEFAULTS } from "./defaults.js";
+import { DEFAULTS, FLOORS } from "./defaults.js";
 import { optionsFromEnv } from "./env.js";
 import { OPTION_KEYS, isOptionKey, sourceName, type OptionKey } from "./keys.js";
 import type { OptionLayer, OptionSources, RawOptions } from "./keys.js";
@@ -40,7 +40,12 @@ const NAME_RULE = { pattern: NAME_PATTERN, allowed: "1 to 64 letters, digits, do
 export function checkName(name: string): string {
   return parse.parseString("NAME", name, NAME_RULE);
 }
-const TOKEN_RULE = { pattern: /^[\x21-\x7e]+$/, allowed: "a non-empty token of printable ASCII without spaces" };
+/** 16 characters of printable ASCII: `openssl rand -hex 16` gives 32. */
+const TOKEN_RULE = {
+  pattern: /^[\x21-\x7e]+$/,
+  minLength: 16,
+  allowed: "a token of at least 16 printable ASCII characters without spaces, e.g. $(openssl rand -hex 16)",
+};
 
 /**
  * `input` is either plain options (new Corral({...}): errors name them by flag)
@@ -78,13 +83,24 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
   if (!entryStats.isFile()) throw entryNotAFile(entry);
 
   const balance = given("balance") ? parse.parseEnum(from("balance"), values.balance, BALANCE_STRATEGIES) : DEFAULTS.balance;
+  const user = text("user");
+  if (balance === "os" && user !== null) {
+    // Linux groups SO_REUSEPORT sockets by effective uid: workers running as another user than
+    // the primary (which holds the port) cannot bind it, and would crash-loop on EADDRINUSE.
+    throw new CorralError("CORRAL_ERR_BAD_OPTION", `${from("balance")} os cannot be combined with ${from("user")}: the kernel shares an SO_REUSEPORT port only between sockets of the same user, and the primary holds the port as root; use another --balance strategy with --user`);
+  }
+
   if (balance === "os") {
     const reason = reusePortUnavailable(context.nodeVersion, context.platform);
     if (reason !== null) throw reusePortUnsupported(from("balance"), reason);
   }
 
-  const adminToken = text("adminToken", TOKEN_RULE);
+  const adminToken = given("adminToken") ? parse.parseSecret(from("adminToken"), values.adminToken, TOKEN_RULE) : null;
   const admin = parseAdmin(from("admin"), values.admin);
+  if (adminToken !== null && admin === null) {
+    // Silently ignored, it would leave someone believing a server is protected that does not run.
+    throw new CorralError("CORRAL_ERR_BAD_OPTION", `${from("adminToken")} is set but ${from("admin")} is not: the token only protects the admin server; add ${from("admin")} [HOST:]PORT or remove the token`);
+  }
   if (admin !== null && !isLoopbackHost(admin.host) && adminToken === null) {
     throw parse.invalid(from("admin"), values.admin, "a loopback address, or set --admin-token to bind elsewhere");
   }
@@ -110,13 +126,15 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
     adminToken,
     waitReady: boolean("waitReady", DEFAULTS.waitReady),
     listenTimeoutMs: duration("listenTimeout", DEFAULTS.listenTimeoutMs, 1),
-    killTimeoutMs: duration("killTimeout", DEFAULTS.killTimeoutMs),
+    killTimeoutMs: duration("killTimeout", DEFAULTS.killTimeoutMs, FLOORS.killTimeoutMs),
     hangTimeoutMs,
-    maxMemoryBytes: given("maxMemory") ? parse.parseSize(from("maxMemory"), values.maxMemory) : DEFAULTS.maxMemoryBytes,
+    maxMemoryBytes: given("maxMemory")
+      ? parse.parseSize(from("maxMemory"), values.maxMemory, { min: FLOORS.maxMemoryBytes, why: "a fresh worker uses ~50 MB; leave it out for no limit" })
+      : DEFAULTS.maxMemoryBytes,
     maxRestarts: integer("maxRestarts", DEFAULTS.maxRestarts, 0, 1_000_000),
     minUptimeMs: duration("minUptime", DEFAULTS.minUptimeMs),
     reloadParallel: integer("reloadParallel", DEFAULTS.reloadParallel, 1, 1024),
-    user: text("user"),
+    user,
     group: text("group"),
     sources: Object.freeze({ ...merged.sources }),
     watch: boolean("watch", DEFAULTS.watch),

@@ -4,7 +4,7 @@
  * look, and accepts both the typed form (a number) and the string form a flag,
  * an env var or a config file gives.
  */
-import { badOptionValue, type CorralError } from "../errors.js";
+import { badOptionValue, CorralError } from "../errors.js";
 
 /**
  * setTimeout stores delays in a signed 32-bit int; anything larger fires after
@@ -45,8 +45,8 @@ const SIZE_UNITS: Readonly<Record<string, number>> = { "": 1, k: 1024, m: 1024 *
 // "512M", "512MB", "512mb" and Kubernetes' "512Mi" all mean 512 × 1024² bytes.
 const SIZE_PATTERN = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])i?)?b?$/i;
 
-/** Bytes, from a number (bytes) or "512K" | "512M" | "1G" | "1024" (bytes); 1K = 1024. */
-export function parseSize(option: string, value: unknown): number {
+/** Bytes, from a number (bytes) or "512K" | "512M" | "1G" | "1024" (bytes); 1K = 1024. At least `range.min`. */
+export function parseSize(option: string, value: unknown, range: { min?: number; why?: string } = {}): number {
   let bytes: number | undefined;
   if (typeof value === "number") bytes = value;
   else if (typeof value === "string") {
@@ -56,7 +56,22 @@ export function parseSize(option: string, value: unknown): number {
   if (bytes === undefined || !Number.isFinite(bytes) || bytes < 0 || bytes > Number.MAX_SAFE_INTEGER) {
     throw invalid(option, value, "a size like 512K, 512M or 1G");
   }
+  const min = range.min ?? 0;
+  if (bytes < min) throw invalid(option, value, `a size of at least ${formatSize(min)}${range.why ? ` (${range.why})` : ""}`);
   return Math.floor(bytes);
+}
+
+/** 67108864 → "64M", 1536 → "1.5K": how sizes are spelled in messages and help. */
+export function formatSize(bytes: number): string {
+  for (const [unit, size] of [["G", 1024 ** 3], ["M", 1024 ** 2], ["K", 1024]] as const) {
+    if (bytes >= size) return `${Math.round((bytes / size) * 10) / 10}${unit}`;
+  }
+  return String(bytes);
+}
+
+/** Bytes as megabytes for people, to a tenth (so 160.4 MB over a 160 MB limit reads as over): 171_966_464 → "164 MB". */
+export function formatMegabytes(bytes: number): string {
+  return `${Math.round((bytes / 1024 ** 2) * 10) / 10} MB`;
 }
 
 /** An integer within [min, max], from a number or a decimal string ("4", "-1"). */
@@ -110,6 +125,16 @@ export function parseString(
     return value;
   }
   throw invalid(option, value, rule.allowed ?? "a non-empty string");
+}
+
+/**
+ * A secret (the admin token): checked like parseString, with a minimum length, but an
+ * error shows only its length: a token must not end up in a terminal's scrollback or a log.
+ */
+export function parseSecret(option: string, value: unknown, rule: { pattern: RegExp; minLength: number; allowed: string }): string {
+  if (typeof value === "string" && value.length >= rule.minLength && rule.pattern.test(value)) return value;
+  const shown = typeof value === "string" ? `a value of ${value.length} character${value.length === 1 ? "" : "s"} (not shown)` : describeValue(value);
+  throw new CorralError("CORRAL_ERR_BAD_OPTION", `${option}: ${shown} is not valid; expected ${rule.allowed}`);
 }
 
 /** A list of strings (node or app arguments). */

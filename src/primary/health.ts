@@ -4,6 +4,7 @@
  * record: the supervisor feeds them facts and does the killing, replacing and
  * reporting.
  */
+import { formatMegabytes } from "../config/values.js";
 import type { WorkerState } from "../status.js";
 
 /** The parts of a worker's record the checks read (a ManagedWorker, or a plain object in tests). */
@@ -45,5 +46,5 @@ export function hangVerdict(worker: HealthFacts, hangTimeoutMs: number, now: num
 export function memoryVerdict(worker: HealthFacts, limit: number): MemoryVerdict | null {
   if (limit <= 0 || worker.state !== "ready" || worker.killReason || !worker.stats || worker.stats.rss <= limit) return null;
   const rss = worker.stats.rss;
-  return { rss, limit, reason: `over --max-memory (rss ${rss} > ${limit} bytes)` };
+  return { rss, limit, reason: `over --max-memory (rss ${formatMegabytes(rss)} > ${formatMegabytes(limit)})` };
 }

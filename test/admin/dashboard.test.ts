@@ -115,7 +115,7 @@ test("the dashboard shows every worker and follows one that is killed and replac
 test("with a token: the browser signs in through the form, then sees the workers and can scale", async (t) => {
   const executablePath = requireTool(t, "chromium");
   if (!executablePath) return;
-  const token = "browser-token-123";
+  const token = "browser-token-0123456789";
   const { corral, adminPort } = await startWithAdmin(fixture("hello.cjs"), { workers: 2, name: "dashtoken", args: ["--admin-token", token] });
   let browser: Browser | null = null;
   try {

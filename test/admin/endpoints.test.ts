@@ -68,7 +68,7 @@ test("a public bind without a token exits 2; with a token it starts", async () =
   assert.doesNotMatch(refused.output, /ready in/, "no worker was started");
 
   const { corral, adminPort, url } = await startWithAdmin(fixture("hello.cjs"), {
-    workers: 1, name: "public2", admin: "0.0.0.0:0", args: ["--admin-token", "s3cret-token"],
+    workers: 1, name: "public2", admin: "0.0.0.0:0", args: ["--admin-token", "s3cret-token-0123456789"],
   });
   assert.match(url, /^http:\/\/0\.0\.0\.0:\d+$/);
   assert.equal((await request(adminPort, "/healthz")).status, 200);
@@ -77,7 +77,7 @@ test("a public bind without a token exits 2; with a token it starts", async () =
 });
 
 test("with a token: probes stay open, everything else needs it, writes too", async () => {
-  const token = "s3cret-token";
+  const token = "s3cret-token-0123456789";
   const { corral, adminPort } = await startWithAdmin(fixture("hello.cjs"), {
     workers: 1, name: "tokened", args: ["--admin-token", token],
   });

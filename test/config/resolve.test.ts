@@ -139,7 +139,13 @@ describe("bad values name their source and what is allowed", () => {
     ["log format", { logFormat: "xml" }, {}, '--log-format: "xml" is not valid; expected one of prefix, raw, json'],
     ["max queue", { maxQueue: 1.5 }, {}, "--max-queue: 1.5 is not valid; expected an integer from 0 to 1000000"],
     ["admin port", { admin: "99999" }, {}, '--admin: "99999" is not valid; expected [HOST:]PORT like 9000, 127.0.0.1:9000 or [::1]:9000 (port 0 to 65535)'],
-    ["admin token", { adminToken: "has space" }, {}, '--admin-token: "has space" is not valid; expected a non-empty token of printable ASCII without spaces'],
+    ["admin token", { admin: 9000, adminToken: "has space and is long" }, {}, "--admin-token: a value of 21 characters (not shown) is not valid; expected a token of at least 16 printable ASCII characters without spaces, e.g. $(openssl rand -hex 16)"],
+    ["short admin token", { admin: 9000, adminToken: "abc" }, {}, "--admin-token: a value of 3 characters (not shown) is not valid; expected a token of at least 16 printable ASCII characters without spaces, e.g. $(openssl rand -hex 16)"],
+    ["admin token without admin", { adminToken: "0123456789abcdef" }, {}, "--admin-token is set but --admin is not: the token only protects the admin server; add --admin [HOST:]PORT or remove the token"],
+    ["max memory in bytes", { maxMemory: 512 }, {}, "--max-memory: 512 is not valid; expected a size of at least 64M (a fresh worker uses ~50 MB; leave it out for no limit)"],
+    ["max memory 0", { maxMemory: "0" }, {}, '--max-memory: "0" is not valid; expected a size of at least 64M (a fresh worker uses ~50 MB; leave it out for no limit)'],
+    ["kill timeout 0", { killTimeout: 0 }, {}, "--kill-timeout: 0 is not valid; expected a duration from 1s to 24 days, like 500ms, 10s or 2m"],
+    ["balance os with user", { balance: "os", user: "nobody" }, { user: "CORRAL_USER" }, "--balance os cannot be combined with CORRAL_USER: the kernel shares an SO_REUSEPORT port only between sockets of the same user, and the primary holds the port as root; use another --balance strategy with --user"],
     ["node args", { nodeArgs: "--inspect" }, {}, 'nodeArgs: "--inspect" is not valid; expected a list of strings'],
     ["env", { env: { PORT: [1] } }, {}, "env.PORT: [1] is not valid; expected a string"],
     ["cwd", { cwd: "missing-dir" }, {}, 'cwd: "missing-dir" is not valid; expected an existing directory'],
@@ -198,8 +204,8 @@ describe("--admin", () => {
     ["localhost:9002", undefined, { host: "localhost", port: 9002 }],
     ["[::1]:9003", undefined, { host: "::1", port: 9003 }],
     ["0", undefined, { host: "127.0.0.1", port: 0 }],
-    ["0.0.0.0:9004", "secret-token", { host: "0.0.0.0", port: 9004 }],
-    ["[::]:9005", "secret-token", { host: "::", port: 9005 }],
+    ["0.0.0.0:9004", "secret-token-0123456789", { host: "0.0.0.0", port: 9004 }],
+    ["[::]:9005", "secret-token-0123456789", { host: "::", port: 9005 }],
   ];
   for (const [admin, adminToken, expected] of valid) {
     it(`${JSON.stringify(admin)} → ${expected.host} ${expected.port}`, () => {

@@ -83,7 +83,7 @@ test("a config file with several apps: --name picks one; without it, exit 2 list
 
 test("workers do not inherit the admin token; they keep the app environment and get their slot id", async () => {
   const corral = startCorral(["start", fixture("env-echo.cjs"), "-w", "1", "--name", "envleak", "--admin", "0"], {
-    env: { CORRAL_ADMIN_TOKEN: "s3cret-token", APP_SETTING: "kept" },
+    env: { CORRAL_ADMIN_TOKEN: "s3cret-token-0123456789", APP_SETTING: "kept" },
   });
   const port = await corral.ready(1);
   const { getJson } = await import("../helpers/corral.js");

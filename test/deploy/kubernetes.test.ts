@@ -94,7 +94,7 @@ test("the manifest's command answers the probes without the token, guards the re
   const dir = realpathSync(tempDir("corral-k8s-"));
   writeFileSync(join(dir, "server.js"), `require(${JSON.stringify(fixture("lb-app.cjs"))});\n`);
   const admin = await freePort();
-  const token = "k8s-test-token";
+  const token = "k8s-test-token-0123456789";
   // `node node_modules/corral/dist/cli/main.js` is this checkout's CLI, which startCorral runs.
   const args = container.command.slice(2).map((word) => (word === "0.0.0.0:9100" ? `0.0.0.0:${admin}` : word));
   assert.ok(args.includes(`0.0.0.0:${admin}`), "the admin port was templated");

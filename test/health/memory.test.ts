@@ -30,11 +30,11 @@ test("a worker over --max-memory is replaced gracefully, with no failed requests
   assert.ok(before.includes(leaked.pid));
 
   const over = await waitFor(
-    () => since(corral, offset).match(new RegExp(`worker (\\d) \\(pid ${leaked.pid}\\) over --max-memory \\(rss (\\d+) > (\\d+) bytes\\): replacing it`)),
+    () => since(corral, offset).match(new RegExp(`worker (\\d) \\(pid ${leaked.pid}\\) over --max-memory \\(rss ([\\d.]+) MB > ([\\d.]+) MB\\): replacing it`)),
     "the memory watchdog to act",
     15_000,
   );
-  assert.equal(Number(over[3]), LIMIT_MB * 1024 * 1024);
+  assert.equal(Number(over[3]), LIMIT_MB, "the limit, in MB");
   const slot = Number(over[1]);
   const ready = await waitFor(() => since(corral, offset).match(new RegExp(`worker ${slot} \\(pid (\\d+)\\) ready in \\d+ ms`)), "the replacement to be ready", 15_000);
   const replacedMs = Date.now() - leakedAt;
