@@ -8,7 +8,7 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { badConfig, unknownOption } from "../errors.js";
 import { OPTION_KEYS, isOptionKey, type OptionLayer, type OptionSources, type RawOptions } from "./keys.js";
-import { importModule, TypeScriptUnavailableError, TYPESCRIPT_EXTENSIONS } from "./import-module.js";
+import { EsmInCommonJsError, importModule, TypeScriptUnavailableError, TYPESCRIPT_EXTENSIONS } from "./import-module.js";
 
 /** Looked up in this order in the working directory when no --config is given. */
 const CONFIG_FILE_NAMES: readonly string[] = [
@@ -77,7 +77,7 @@ async function loadExport(file: string, shown: string, cwd: string): Promise<unk
   try {
     namespace = await importModule(file, cwd);
   } catch (error) {
-    if (error instanceof TypeScriptUnavailableError) throw badConfig(shown, error.message);
+    if (error instanceof TypeScriptUnavailableError || error instanceof EsmInCommonJsError) throw badConfig(shown, error.message);
     throw badConfig(shown, `failed to load: ${(error as Error)?.message ?? String(error)}`, error);
   }
   if (!("default" in namespace)) {

@@ -3,7 +3,7 @@
  * Node's own type stripping when this Node has it (22.18+/23.6+ by default,
  * 22.6+ with --experimental-strip-types), else through tsx when it can be found.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -65,9 +65,66 @@ export class TypeScriptUnavailableError extends Error {}
 export async function importModule(file: string, cwd: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href;
   if (!TYPESCRIPT_EXTENSIONS.includes(path.extname(file)) || nodeStripsTypes()) {
+    if (isEsmInCommonJsPackage(file)) return importAsEsm(file);
     return (await import(url)) as Record<string, unknown>;
   }
   const tsx = await loadTsx(cwd);
   if (tsx === null) throw new TypeScriptUnavailableError(TYPESCRIPT_HOW_TO);
   return (await tsx.tsImport(url, import.meta.url)) as Record<string, unknown>;
 }
+
+/** `.ts` and `.js` follow the package's "type"; these spellings are ES modules wherever they are. */
+const ESM_SPELLING: Readonly<Record<string, string>> = { ".ts": ".mts", ".js": ".mjs" };
+const ESM_SYNTAX = /^\s*(export\s|import\s+(?!\()|import\s*\{)/m;
+
+/**
+ * `export default {…}` in corral.config.ts inside a package whose package.json says
+ * "type": "commonjs" (what `npm init -y` writes since npm 11): Node loads the file as
+ * CommonJS and fails on `export`. The file says what it is, so it is loaded as what it says.
+ */
+function isEsmInCommonJsPackage(file: string): boolean {
+  if (ESM_SPELLING[path.extname(file)] === undefined) return false;
+  try {
+    return packageType(path.dirname(file)) !== "module" && ESM_SYNTAX.test(readFileSync(file, "utf8"));
+  } catch {
+    return false; // unreadable: let the import report it
+  }
+}
+
+/** The "type" of the nearest package.json above `directory` ("commonjs" when there is none, as node reads it). */
+function packageType(directory: string): string {
+  for (let dir = directory; ; dir = path.dirname(dir)) {
+    try {
+      const manifest = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { type?: unknown };
+      return typeof manifest.type === "string" ? manifest.type : "commonjs";
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") return "commonjs";
+    }
+    if (path.dirname(dir) === dir) return "commonjs";
+  }
+}
+
+/**
+ * Imports a copy spelled .mts/.mjs, beside the original so that its relative imports resolve
+ * the same, removed at once. A folder corral cannot write to gets the fix instead.
+ */
+async function importAsEsm(file: string): Promise<Record<string, unknown>> {
+  const extension = path.extname(file);
+  const copy = path.join(path.dirname(file), `.${path.basename(file, extension)}.${process.pid}${ESM_SPELLING[extension]!}`);
+  try {
+    writeFileSync(copy, readFileSync(file), { flag: "wx" });
+  } catch (error) {
+    throw new EsmInCommonJsError(
+      `${path.basename(file)} is an ES module (export/import) but the package.json "type" is not "module", so node ` +
+        `reads it as CommonJS; rename it ${path.basename(file, extension)}${ESM_SPELLING[extension]!} or set "type": "module" ` +
+        `(corral could not write its own copy: ${(error as Error).message})`,
+    );
+  }
+  try {
+    return (await import(pathToFileURL(copy).href)) as Record<string, unknown>;
+  } finally {
+    rmSync(copy, { force: true });
+  }
+}
+
+export class EsmInCommonJsError extends Error {}
