@@ -66,11 +66,38 @@ export function nameInUse(name: string, socketPath: string, running?: string, su
   );
 }
 
-/** Every slot gave up on a crash loop; `lastStderr` is the app's own last error output, shown indented. */
-export function allErrored(lastStderr: readonly string[]): CorralError {
-  const lines = lastStderr.slice(-15);
-  const shown = lines.length > 0 ? lines.map((l) => `  ${l}`).join("\n") : "  (nothing on stderr)";
-  return new CorralError("CORRAL_ERR_ALL_ERRORED", `every worker is crash-looping; the app's last error output:\n${shown}`);
+const indent = (lines: readonly string[]): string => lines.map((l) => (l === "" ? "" : `  ${l}`)).join("\n");
+
+/**
+ * Every slot gave up; `report` is the app's own error (its message line, then the stack), shown indented.
+ * `neverStarted`: no worker was ever ready, so this is the app failing to start, not a crash loop.
+ */
+export function allErrored(report: readonly string[], neverStarted = false): CorralError {
+  const shown = report.length > 0 ? indent(report) : "  (nothing on stderr)";
+  const what = neverStarted
+    ? "the app failed to start: every worker exited before it was ready; the app's error:"
+    : "every worker is crash-looping; the app's last error output:";
+  return new CorralError("CORRAL_ERR_ALL_ERRORED", `${what}\n${shown}`);
+}
+
+/** A worker that will never be ready: `headline` says how it ended, `report` is the app's own error. */
+export class WorkerFailedError extends CorralError {
+  constructor(
+    readonly headline: string,
+    readonly report: readonly string[],
+  ) {
+    super("CORRAL_ERR_NOT_READY", report.length > 0 ? `${headline}:\n${indent(report)}` : headline);
+  }
+}
+
+/** A reload stopped by `cause`; `old` workers from before it still serve, `replaced` slots already run the new version. */
+export function reloadFailed(cause: Error, old: number, replaced = 0): CorralError {
+  const headline = cause instanceof WorkerFailedError ? cause.headline : cause.message;
+  const report = cause instanceof WorkerFailedError && cause.report.length > 0 ? `\n${indent(cause.report)}` : "";
+  const code = cause instanceof CorralError ? cause.code : "CORRAL_ERR_NOT_READY";
+  const already = replaced > 0 ? ` (${replaced} already replaced by new ones)` : "";
+  const keep = `${old} old worker${old === 1 ? " keeps" : "s keep"} serving${already}`;
+  return new CorralError(code, `reload failed: ${headline}; ${keep}${report}`, { cause });
 }
 
 export function notRunning(name: string): CorralError {

@@ -13,9 +13,10 @@ import { MAX_WORKERS, resolveWorkerCount, usableCpus } from "../config/cpus.js";
 import { sourceName } from "../config/keys.js";
 import { resolveOptions } from "../config/resolve.js";
 import type { CorralOptions, ResolvedOptions } from "../config/types.js";
-import { CorralError, allErrored, badOption } from "../errors.js";
+import { CorralError, WorkerFailedError, allErrored, badOption, reloadFailed } from "../errors.js";
 import type { CorralEventName, CorralEvents, SupervisorSnapshot } from "../status.js";
 import { Acceptors } from "./acceptors.js";
+import { crashReport } from "./crash-report.js";
 import { drainWorker } from "./drain.js";
 import { hangVerdict, memoryVerdict, watchdogTick } from "./health.js";
 import { refuseInspectorSignal } from "./inspector-signal.js";
@@ -23,7 +24,7 @@ import { resolveWorkerIdentity, type WorkerIdentity } from "./privileges.js";
 import type { ManagedWorker } from "./managed-worker.js";
 import { reusePortDrainWarning } from "./reserved-port.js";
 import { Output } from "./output.js";
-import { decideRestart } from "./restart-policy.js";
+import { decideRestart, restartDelay } from "./restart-policy.js";
 import { untilSettled } from "./settle.js";
 import { activeSlots, clearSlotTimer, countReady, lastCrashOutput, newSlot, type Slot } from "./slot.js";
 import { buildSnapshot } from "./snapshot.js";
@@ -43,6 +44,8 @@ export class Corral extends EventEmitter {
   private lifecycle: Lifecycle = "idle";
   private readonly startedAt = Date.now();
   private reloads = 0;
+  /** A worker has been ready since start: until then a failing app fails fast (restart-policy.ts). */
+  private served = false;
   private busy: Promise<unknown> | null = null;
   private stopping: Promise<void> | null = null;
   private watchdog: NodeJS.Timeout | null = null;
@@ -105,6 +108,7 @@ export class Corral extends EventEmitter {
       this.log("info", `reloading ${slots.length} worker${slots.length === 1 ? "" : "s"}, ${this.options.reloadParallel} at a time`);
       try {
         for (let i = 0; i < slots.length; i += this.options.reloadParallel) {
+          if (this.shuttingDown) throw new CorralError("CORRAL_ERR_STOPPED", "reload stopped: corral is shutting down");
           // allSettled: when one new worker fails, its batch-mates still finish (or fail) before the
           // reload reports, so no replacement is left running behind a reload that has returned.
           const batch = await Promise.allSettled(slots.slice(i, i + this.options.reloadParallel).map((slot) => this.replace(slot)));
@@ -114,8 +118,12 @@ export class Corral extends EventEmitter {
       } catch (error) {
         const reason = (error as Error).message;
         this.emitEvent("reload-failed", { reason });
-        this.log("error", `reload failed, the running workers keep serving: ${reason}`);
-        throw error;
+        if (error instanceof CorralError && error.code === "CORRAL_ERR_STOPPED") throw error;
+        const serving = activeSlots(this.slots).filter((s) => s.worker?.state === "ready");
+        const old = serving.filter((s) => s.worker!.forkedAt < began).length;
+        const failure = reloadFailed(error as Error, old, serving.length - old);
+        this.log("error", failure.message);
+        throw failure;
       }
       this.reloads++;
       const ms = Date.now() - began;
@@ -182,6 +190,11 @@ export class Corral extends EventEmitter {
     }
   }
 
+  /** A worker has been ready since start (until then, failures before ready give up fast). */
+  get hasServed(): boolean {
+    return this.served;
+  }
+
   get shuttingDown(): boolean {
     return this.lifecycle === "stopping" || this.lifecycle === "stopped";
   }
@@ -238,6 +251,7 @@ export class Corral extends EventEmitter {
 
   private markReady(worker: ManagedWorker): void {
     if (!worker.setState("ready")) return;
+    if (!this.served) this.firstServed();
     this.acceptors.refresh(worker);
     const startMs = worker.readyAt - worker.forkedAt;
     this.emitEvent("worker-ready", { id: worker.slotId, pid: worker.pid, startMs });
@@ -251,10 +265,10 @@ export class Corral extends EventEmitter {
     this.workers.delete(worker);
     this.acceptors.detach(worker);
     const how = signal ? `signal ${signal}` : `code ${code}`;
+    const report = crashReport(worker.stderrTail);
     if (wasStarting) {
       const why = worker.killReason ?? `exited with ${how} before it was ready`;
-      const tail = worker.stderrTail.slice(-10).join("\n");
-      worker.failReady(new CorralError("CORRAL_ERR_NOT_READY", `worker ${worker.slotId} (pid ${worker.pid}) ${why}${tail ? `:\n${tail}` : ""}`));
+      worker.failReady(new WorkerFailedError(`worker ${worker.slotId} (pid ${worker.pid}) ${why}`, report));
     }
     const expected = worker.expectedExit;
     this.emitEvent("worker-exit", { id: worker.slotId, pid: worker.pid, code, signal, expected });
@@ -272,9 +286,18 @@ export class Corral extends EventEmitter {
       return;
     }
     if (this.shuttingDown) return;
-    slot.lastStderr = worker.stderrTail.slice();
+    slot.lastStderr = report;
     slot.lastCrashAt = Date.now();
-    const decision = decideRestart({ streak: slot.streak, uptimeMs, minUptimeMs: this.options.minUptimeMs, maxRestarts: this.options.maxRestarts });
+    const decision = decideRestart({
+      streak: slot.streak,
+      uptimeMs,
+      minUptimeMs: this.options.minUptimeMs,
+      maxRestarts: this.options.maxRestarts,
+      beforeReady: wasStarting,
+      neverServed: !this.served,
+      // We killed it for not becoming ready in time, or the primary refused its listen (a port in use).
+      repeats: wasStarting && (worker.killReason !== null || worker.listenError !== null),
+    });
     slot.streak = decision.streak;
     if (decision.action === "give-up") return this.giveUp(slot);
     this.scheduleRestart(slot, decision.delayMs);
@@ -296,13 +319,28 @@ export class Corral extends EventEmitter {
   private giveUp(slot: Slot): void {
     slot.state = "errored";
     this.emitEvent("worker-errored", { id: slot.id, lastStderr: slot.lastStderr });
-    this.log("error", `worker ${slot.id} crashed ${slot.streak} times in a row before --min-uptime; giving up on it`);
+    this.log("error", this.served
+      ? `worker ${slot.id} crashed ${slot.streak} times in a row before --min-uptime; giving up on it`
+      : `worker ${slot.id} failed ${slot.streak} time${slot.streak === 1 ? "" : "s"} before the app ever served; giving up on it`);
     const active = activeSlots(this.slots);
     if (active.length > 0 && active.every((s) => s.state === "errored")) {
-      const error = allErrored(lastCrashOutput(this.slots));
+      const error = allErrored(lastCrashOutput(this.slots), !this.served);
       this.log("error", error.message);
       this.emit("fatal", error);
       void this.stop("every worker errored");
+    }
+  }
+
+  /**
+   * The app served for the first time: from now on --max-restarts applies, and slots that
+   * gave up under the start-up rule (a flaky start, not a broken app) get their full chances.
+   */
+  private firstServed(): void {
+    this.served = true;
+    for (const slot of activeSlots(this.slots)) {
+      if (slot.state !== "errored") continue;
+      slot.streak = 0;
+      this.scheduleRestart(slot, restartDelay(1));
     }
   }
 

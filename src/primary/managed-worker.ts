@@ -10,6 +10,7 @@ import type { Worker } from "node:cluster";
 import type { Candidate } from "../balancer/types.js";
 import type { PrimaryMessage, WorkerStats } from "../protocol.js";
 import type { WorkerState } from "../status.js";
+import { rememberLine } from "./crash-report.js";
 
 const TRANSITIONS: Record<WorkerState, readonly WorkerState[]> = {
   starting: ["ready", "draining", "stopped"],
@@ -39,6 +40,8 @@ export class ManagedWorker implements Candidate {
   expectedExit = false;
   /** Why we killed it, when we did (hang, listen timeout, memory). */
   killReason: string | null = null;
+  /** The primary refused one of its listens (EADDRINUSE, EACCES): retrying before the app ever served is pointless. */
+  listenError: string | null = null;
   /** Acceptor keys this worker listens on. */
   readonly keys = new Set<string>();
   readonly pending = new Map<number, PendingHandoff>();
@@ -127,8 +130,8 @@ export class ManagedWorker implements Candidate {
     this.stats = stats;
   }
 
+  /** For the crash report (crash-report.ts): the last lines, bounded. */
   rememberStderr(line: string): void {
-    this.stderrTail.push(line);
-    if (this.stderrTail.length > 30) this.stderrTail.shift();
+    rememberLine(this.stderrTail, line);
   }
 }

@@ -5,12 +5,24 @@
  * - A crash of a worker that ran at least --min-uptime starts a new streak.
  * - Each consecutive crash of a worker that did not reach --min-uptime extends
  *   the streak; once the streak reaches --max-restarts the slot is `errored`.
+ * - Until the app has served once (no worker was ever ready since start), it may
+ *   never start at all: a missing variable, a syntax error, a port held by another
+ *   process. Then a slot gives up after STARTUP_ATTEMPTS failures (a couple of
+ *   seconds), and at once after a failure that repeats identically however often
+ *   it is retried (no ready signal within --listen-timeout, a listen refused by the
+ *   primary). Once the app has served, --max-restarts applies.
+ * - A worker that failed before it was ready always extends the streak, however
+ *   long it took to fail: an app that needs 6 s to crash would otherwise reset its
+ *   streak on every attempt (--min-uptime 5s) and loop forever.
  * - The delay before a restart doubles with the streak from ~100 ms, capped at
  *   ~15 s, with ±20 % jitter so that slots crashing together do not restart in
  *   lockstep (and hammer a shared dependency at the same instant).
  */
 export const BACKOFF_BASE_MS = 100;
 export const BACKOFF_CAP_MS = 15_000;
+
+/** Attempts per slot while the app has never served (see above). */
+export const STARTUP_ATTEMPTS = 3;
 
 export interface CrashFacts {
   /** Unstable crashes in a row before this one. */
@@ -19,6 +31,12 @@ export interface CrashFacts {
   uptimeMs: number;
   minUptimeMs: number;
   maxRestarts: number;
+  /** The worker exited before it was ready. */
+  beforeReady?: boolean;
+  /** No worker of this supervisor has been ready yet. */
+  neverServed?: boolean;
+  /** The failure would repeat as it is on a retry (listen timeout, listen refused). */
+  repeats?: boolean;
 }
 
 export type RestartDecision =
@@ -26,8 +44,10 @@ export type RestartDecision =
   | { action: "give-up"; streak: number };
 
 export function decideRestart(facts: CrashFacts, random: () => number = Math.random): RestartDecision {
-  const streak = facts.uptimeMs >= facts.minUptimeMs ? 1 : facts.streak + 1;
-  if (streak > facts.maxRestarts) return { action: "give-up", streak };
+  const stable = facts.uptimeMs >= facts.minUptimeMs && facts.beforeReady !== true;
+  const streak = stable ? 1 : facts.streak + 1;
+  const limit = facts.neverServed ? (facts.repeats ? 0 : Math.min(facts.maxRestarts, STARTUP_ATTEMPTS - 1)) : facts.maxRestarts;
+  if (streak > limit) return { action: "give-up", streak };
   return { action: "restart", streak, delayMs: restartDelay(streak, random) };
 }
 

@@ -11,6 +11,7 @@ import { activeSlots, isSettled, lastCrashOutput, type Slot } from "./slot.js";
 /** The supervisor, as far as the wait needs it: its events and whether it is shutting down. */
 export interface SettleSource extends EventEmitter {
   readonly shuttingDown: boolean;
+  readonly hasServed: boolean;
 }
 
 /** Resolves when each of `slots` has a ready worker or has errored; rejects if all errored. `all` is every slot. */
@@ -19,10 +20,10 @@ export function untilSettled(supervisor: SettleSource, slots: readonly Slot[], a
     const check = (): void => {
       if (supervisor.shuttingDown) {
         const errored = activeSlots(all).every((s) => s.state === "errored");
-        return done(errored ? allErrored(lastCrashOutput(all)) : new CorralError("CORRAL_ERR_STOPPED", "corral stopped while starting"));
+        return done(errored ? allErrored(lastCrashOutput(all), !supervisor.hasServed) : new CorralError("CORRAL_ERR_STOPPED", "corral stopped while starting"));
       }
       if (!slots.every(isSettled)) return;
-      if (slots.every((s) => s.state === "errored")) return done(allErrored(lastCrashOutput(all)));
+      if (slots.every((s) => s.state === "errored")) return done(allErrored(lastCrashOutput(all), !supervisor.hasServed));
       done();
     };
     const done = (error?: Error): void => {

@@ -48,6 +48,7 @@ function handleWorkerMessage(worker: ManagedWorker, message: WorkerMessage, to: 
       void to.acceptors.listen(worker, message).then((reply) => {
         if (reply === null) return;
         worker.send(reply);
+        if (reply.error) worker.listenError = reply.error;
         if (reply.error) to.log("warn", `worker ${worker.slotId} could not listen on ${message.address ?? "*"}:${message.port}: ${reply.error}`);
       });
       break;

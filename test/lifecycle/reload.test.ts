@@ -43,12 +43,14 @@ describe("rolling reload", () => {
       app.deploy({ version: "v2", broken: true });
       const failed = await app.cli(["reload", app.name]);
       assert.equal(failed.code, 1, failed.stdout + failed.stderr);
-      assert.match(failed.stderr, /DATABASE_URL is not set/, "the app's own error reaches the operator");
-      assert.match(failed.stderr, /before it was ready/);
+      assert.match(failed.stderr, /^corral: reload failed: worker \d \(pid \d+\) exited with code 1 before it was ready; 2 old workers keep serving$/m);
+      // The app's own error, from its throw site on: the message line and then the stack.
+      assert.match(failed.stderr, /versioned\.mjs:\d+\n.*if \(config\.broken\) throw/);
+      assert.match(failed.stderr, /^ {2}Error: version v2 cannot start: DATABASE_URL is not set\n {6}at /m, "the app's own error reaches the operator");
       assert.deepEqual(await app.readyPids(), before, "the old workers keep serving");
       await load.progress(50);
       assert.equal((await getJson(app.port, "/")).version, "v1");
-      assert.match(app.corral.output, /reload failed, the running workers keep serving/);
+      assert.match(app.corral.output, /reload failed: .*; 2 old workers keep serving/);
 
       // The fix is deployed: the next reload goes through.
       app.deploy({ version: "v3" });

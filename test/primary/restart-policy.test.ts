@@ -25,6 +25,13 @@ const TABLE = [
   { facts: { streak: 3, uptimeMs: 6000, minUptimeMs: 5000, maxRestarts: 3 }, expect: { action: "restart", streak: 1, delayMs: 100 } },
   // --max-restarts 0: never restart a crash.
   { facts: { streak: 0, uptimeMs: 50, minUptimeMs: 5000, maxRestarts: 0 }, expect: { action: "give-up", streak: 1 } },
+  // A failure before ready extends the streak however long it took (no endless loop of 6 s crashes).
+  { facts: { streak: 3, uptimeMs: 6000, minUptimeMs: 5000, maxRestarts: 5, beforeReady: true }, expect: { action: "restart", streak: 4, delayMs: 800 } },
+  // Never served: three attempts per slot, whatever --max-restarts says.
+  { facts: { streak: 1, uptimeMs: 50, minUptimeMs: 5000, maxRestarts: 10, beforeReady: true, neverServed: true }, expect: { action: "restart", streak: 2, delayMs: 200 } },
+  { facts: { streak: 2, uptimeMs: 50, minUptimeMs: 5000, maxRestarts: 10, beforeReady: true, neverServed: true }, expect: { action: "give-up", streak: 3 } },
+  // Never served and the failure repeats as it is (listen timeout, port in use): no retry.
+  { facts: { streak: 0, uptimeMs: 8000, minUptimeMs: 5000, maxRestarts: 10, beforeReady: true, neverServed: true, repeats: true }, expect: { action: "give-up", streak: 1 } },
 ] as const;
 
 for (const row of TABLE) {
