@@ -38,7 +38,7 @@ for (const row of SETTLED) {
   });
 }
 
-test("the crash-loop report shows the most recent crash that wrote stderr, its last 15 lines, indented", () => {
+test("the crash-loop report shows the most recent crash that wrote stderr (its crash report, crash-report.ts), indented", () => {
   const lines = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`);
   // Slot 2 crashed last with output; slot 3 crashed later but silently; slot 1's output is older.
   const slots = table(slot(1, "errored", null, ["older"], 3_000), slot(2, "errored", null, lines, 5_000), slot(3, "errored", null, [], 9_000));
@@ -46,7 +46,8 @@ test("the crash-loop report shows the most recent crash that wrote stderr, its l
   assert.deepEqual(lastCrashOutput(table(slot(1, "errored", null, ["newer"], 7_000), slot(2, "errored", null, lines, 5_000))), ["newer"], "not simply the highest slot id");
   const error = allErrored(lastCrashOutput(slots));
   assert.equal(error.code, "CORRAL_ERR_ALL_ERRORED");
-  assert.equal(error.message, `every worker is crash-looping; the app's last error output:\n${lines.slice(5).map((l) => `  ${l}`).join("\n")}`);
+  assert.equal(error.message, `every worker is crash-looping; the app's last error output:\n${lines.map((l) => `  ${l}`).join("\n")}`);
+  assert.match(allErrored(["Error: boom"], true).message, /^the app failed to start: every worker exited before it was ready; the app's error:\n {2}Error: boom$/);
 });
 
 test("the crash-loop report says so when the app wrote nothing on stderr", () => {
