@@ -15,9 +15,30 @@ import { join, relative, sep } from "node:path";
 /** Most directories watched; past it we warn and watch no more (inotify watches are a per-user limit). */
 const MAX_DIRECTORIES = 4096;
 
+/**
+ * Editors' and tools' temporary and backup files: written around a save and gone again (or left
+ * beside the file), never what the app loads. `sed -i` writes sedXXXXXX and renames it over the file;
+ * vim probes a folder with 4913 and keeps file~ backups and .swp swaps; emacs writes #file#;
+ * JetBrains IDEs file___jb_tmp___. Dot files (.#file, .file.swp) are ignored as dot files.
+ */
+const TEMPORARY_FILES: readonly RegExp[] = [
+  /^sed[A-Za-z0-9]{6}$/,
+  /^4913$/,
+  /~$/,
+  /^#.*#$/,
+  /\.sw[ponmx]$/,
+  /\.(tmp|bak|orig|rej|crswap)$/i,
+  /___jb_(tmp|old|bak)___$/,
+];
+
 /** True for a path (relative to the watched root) a reload should not follow. */
 function isIgnored(relativePath: string): boolean {
-  return relativePath.split(/[\\/]/).some((part) => part === "node_modules" || (part.startsWith(".") && part !== "." && part !== ".."));
+  const parts = relativePath.split(/[\\/]/);
+  const name = parts.at(-1) ?? "";
+  return (
+    parts.some((part) => part === "node_modules" || (part.startsWith(".") && part !== "." && part !== "..")) ||
+    TEMPORARY_FILES.some((pattern) => pattern.test(name))
+  );
 }
 
 export interface TreeWatcher {
@@ -40,12 +61,13 @@ export function watchTree(root: string, onChange: (relativePath: string) => void
     }
   };
 
-  const add = (dir: string): void => {
-    if (closed || watchers.has(dir)) return;
+  /** Watches `dir` and the folders below it; returns how many files (not ignored) they hold. */
+  const add = (dir: string): number => {
+    if (closed || watchers.has(dir)) return 0;
     if (watchers.size >= MAX_DIRECTORIES) {
       if (!warnedLimit) onWarning(`--watch: watching the first ${MAX_DIRECTORIES} directories under ${root} only`);
       warnedLimit = true;
-      return;
+      return 0;
     }
     let watcher: FSWatcher;
     try {
@@ -53,7 +75,7 @@ export function watchTree(root: string, onChange: (relativePath: string) => void
     } catch (error) {
       // Removed between listing and watching, or unreadable: nothing to follow there.
       if (dir === root) throw error;
-      return;
+      return 0;
     }
     watcher.on("error", () => unwatch(dir)); // the directory went away
     watchers.set(dir, watcher);
@@ -61,11 +83,15 @@ export function watchTree(root: string, onChange: (relativePath: string) => void
     try {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch {
-      return;
+      return 0;
     }
+    let files = 0;
     for (const entry of entries) {
-      if (entry.isDirectory() && !isIgnored(entry.name)) add(join(dir, entry.name));
+      if (isIgnored(entry.name)) continue;
+      if (entry.isDirectory()) files += add(join(dir, entry.name));
+      else files += 1;
     }
+    return files;
   };
 
   const onEvent = (dir: string, event: string, name: string | null): void => {
@@ -83,7 +109,8 @@ export function watchTree(root: string, onChange: (relativePath: string) => void
       } catch {
         unwatch(path);
       }
-      if (isDirectory) add(path);
+      // A folder that arrives empty (mkdir) changes nothing the app could load; one moved in with files does.
+      if (isDirectory && add(path) === 0) return;
     }
     onChange(rel === "" ? "." : rel.split(sep).join("/"));
   };

@@ -1,8 +1,9 @@
 /**
  * `--watch` (development): a rolling reload whenever a file under the entry's
  * directory changes. Editors write a file in bursts (truncate, write, rename a
- * swap file), so changes are debounced; node_modules and dotfiles (.git, editor
- * swap files) are ignored. A reload that fails (a syntax error mid-edit) is
+ * swap file), so changes are debounced; node_modules, dotfiles (.git, editor
+ * swap files), editors' temporary and backup files and empty new folders are
+ * ignored (watch-tree.ts). A reload that fails (a syntax error mid-edit) is
  * logged and the running workers keep serving; the next save tries again.
  */
 import { dirname } from "node:path";
@@ -77,7 +78,7 @@ export function watchForChanges(corral: Corral, debounceMs = WATCH_DEBOUNCE_MS):
     log(`--watch: cannot watch ${root}: ${(error as Error).message}`);
     return { close() {} };
   }
-  log(`--watch: reloading on changes under ${root} (${tree.directories} director${tree.directories === 1 ? "y" : "ies"}; node_modules and dotfiles ignored)`);
+  log(`--watch: reloading on changes under ${root} (${tree.directories} director${tree.directories === 1 ? "y" : "ies"}; node_modules, dotfiles and editors' temporary files ignored)`);
   return {
     close() {
       closed = true;

@@ -1,10 +1,11 @@
 /**
  * `--watch`: a change under the entry's directory reloads the workers (debounced);
- * node_modules and dotfiles are ignored; a broken edit leaves the old workers
- * serving until the next save fixes it.
+ * node_modules, dotfiles, editors' temporary and backup files and empty new
+ * folders are ignored; a broken edit leaves the old workers serving until the
+ * next save fixes it.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { getJson, startCorral, tempDir, waitFor } from "../helpers/corral.js";
@@ -51,13 +52,16 @@ describe("--watch", () => {
       assert.equal((await getJson(port, "/")).message, "three 4");
       await load.progress(50);
 
-      // A directory created after start is watched too. (Had the burst made two reloads, this would be the 4th.)
+      // A directory created after start is watched too; created empty, it is no reason to reload.
+      // (Had the burst or the mkdir made a reload of their own, this would be the 4th.)
+      // The file may land before the new directory's watcher: then the directory is named, holding it.
       mkdirSync(join(dir, "lib"));
-      await corral.waitForOutput(/--watch: lib changed; reloading/, 20_000);
-      await waitFor(() => reloads() >= 3, "a reload for the new directory", 20_000);
-      assert.equal(reloads(), 3, corral.output);
       write("lib/util.cjs", "module.exports = 2");
-      await waitFor(() => reloads() === 4, "a reload for a file in the new directory", 20_000);
+      await waitFor(() => reloads() >= 3, "a reload for a file in the new directory", 20_000);
+      assert.equal(reloads(), 3, corral.output);
+      assert.match(corral.output, /--watch: lib(\/util\.cjs)? changed; reloading/);
+      write("lib/util.cjs", "module.exports = 3");
+      await waitFor(() => reloads() >= 4, "a reload for a file in the watched new directory", 20_000);
       assert.match(corral.output, /--watch: lib\/util\.cjs changed; reloading/);
 
       // A syntax error mid-edit: the old workers keep serving; the next save fixes it.
@@ -72,5 +76,59 @@ describe("--watch", () => {
     });
     const triggers = corral.output.split("\n").filter((line) => line.includes("changed; reloading")).join("\n");
     assert.doesNotMatch(triggers, /node_modules|\.git|\.env\.swp/);
+  });
+
+  it("a save by vim, sed -i or emacs is one reload naming the saved file; temp files and empty folders are none", async () => {
+    const dir = tempDir("corral-watch-");
+    const path = (file: string): string => join(dir, file);
+    writeFileSync(path("server.cjs"), APP);
+    writeFileSync(path("message.txt"), "one");
+    const corral = startCorral(["start", path("server.cjs"), "--watch", "--workers", "1", "--name", "watched-editors"], { cwd: dir });
+    const port = await corral.ready(1, 30_000);
+    await corral.waitForOutput(/--watch: reloading on changes under/);
+    const reloads = (): number => corral.output.match(/reload done in/g)?.length ?? 0;
+    const saves: Record<string, (text: string) => void> = {
+      // vim (backupcopy=no): probes the folder with 4913, renames the file to a backup, writes anew, drops the backup.
+      vim: (text) => {
+        writeFileSync(path("4913"), "");
+        unlinkSync(path("4913"));
+        writeFileSync(path(".message.txt.swp"), "swap");
+        renameSync(path("message.txt"), path("message.txt~"));
+        writeFileSync(path("message.txt"), text);
+        unlinkSync(path("message.txt~"));
+      },
+      // sed -i: writes a sedXXXXXX file beside it and renames it over the file.
+      sed: (text) => {
+        writeFileSync(path("sedJUczKC"), text);
+        renameSync(path("sedJUczKC"), path("message.txt"));
+      },
+      // emacs: an auto-save #file#, a lock .#file, a backup file~ that stays.
+      emacs: (text) => {
+        writeFileSync(path("#message.txt#"), text);
+        writeFileSync(path(".#message.txt"), "lock");
+        writeFileSync(path("message.txt~"), "backup");
+        writeFileSync(path("message.txt"), text);
+        unlinkSync(path("#message.txt#"));
+      },
+      // An empty folder (mkdir uploads) with the save: the reload is the save's alone.
+      mkdir: (text) => {
+        mkdirSync(path("uploads"));
+        writeFileSync(path("message.txt"), text);
+      },
+    };
+    let expected = 0;
+    for (const [editor, save] of Object.entries(saves)) {
+      save(editor);
+      expected += 1;
+      await waitFor(async () => reloads() >= expected && (await getJson(port, "/")).message === editor, `${editor}'s save to be served\n${corral.output}`, 20_000);
+    }
+    // Whatever a save left to fire late would reload before this last one, and be counted.
+    writeFileSync(path("message.txt"), "last");
+    expected += 1;
+    await waitFor(async () => reloads() >= expected && (await getJson(port, "/")).message === "last", "the last save to be served", 20_000);
+    assert.equal(reloads(), expected, corral.output);
+    const triggers = corral.output.split("\n").filter((line) => line.includes("changed; reloading"));
+    assert.deepEqual(triggers.map((line) => line.replace(/^.*--watch: /, "")), Array(expected).fill("message.txt changed; reloading"), corral.output);
+    await corral.stop();
   });
 });
