@@ -8,7 +8,9 @@
  *   `Authorization: Bearer <token>` (Prometheus, curl, scripts) or as the
  *   session cookie a browser gets from the login form (a browser cannot put a
  *   header on a page load or an EventSource). The cookie holds a hash of the
- *   token, not the token, and is HttpOnly and SameSite=Strict.
+ *   token, not the token, and is HttpOnly and SameSite=Strict. No token in
+ *   URLs (`/?token=`): URLs end up in proxy logs and browser history. Wrong
+ *   tokens are throttled per client (throttle.ts): 429 with Retry-After.
  *
  * Browsers need two more guards, token or not: a page on another site can POST
  * to 127.0.0.1 without a preflight (CSRF), so writes with a foreign Origin are
@@ -19,6 +21,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { isLoopbackHost } from "../config/admin.js";
+import { FailureThrottle } from "./throttle.js";
 
 export type Access = "open" | "read" | "write";
 
@@ -26,9 +29,14 @@ export type Access = "open" | "read" | "write";
 export type WriteMode = "allowed" | "token" | "denied";
 
 export interface Refusal {
-  status: 401 | 403;
+  status: 401 | 403 | 429;
   reason: string;
+  /** With 429: when the client may try again (the Retry-After header). */
+  retryAfterS?: number;
 }
+
+/** What a presented token got: in, out, or "stop guessing for a while". */
+export type TokenVerdict = "right" | "wrong" | Refusal;
 
 export class AdminAuth {
   private readonly digest: Buffer | null;
@@ -37,7 +45,12 @@ export class AdminAuth {
   /** Per port: cookies are scoped by host, not port, and two supervisors may share a host. */
   readonly cookieName: string;
 
-  constructor(token: string | null, boundToLoopback: boolean, port: number) {
+  constructor(
+    token: string | null,
+    boundToLoopback: boolean,
+    port: number,
+    private readonly throttle = new FailureThrottle(),
+  ) {
     this.digest = token === null ? null : sha256(token);
     this.cookieValue = token === null ? null : sha256(`corral-admin-session:${token}`).toString("base64url");
     this.guardHost = boundToLoopback && token === null;
@@ -56,13 +69,28 @@ export class AdminAuth {
     if (access === "write" && !sameOrigin(req)) return { status: 403, reason: "cross-origin write refused" };
     if (access === "open" || this.digest === null) return null;
     const presented = bearer(req.headers.authorization);
-    if (presented !== null) return this.matches(presented) ? null : { status: 401, reason: "wrong admin token" };
+    if (presented !== null) {
+      const verdict = this.verify(presented, req.socket?.remoteAddress);
+      return verdict === "right" ? null : verdict === "wrong" ? { status: 401, reason: "wrong admin token" } : verdict;
+    }
     if (this.hasSessionCookie(req)) return null;
     return { status: 401, reason: "this admin server needs its token: Authorization: Bearer <token>" };
   }
 
+  /** A token from `address` (Bearer header or sign-in form), counted against the client when wrong. */
+  verify(token: string, address: string | undefined): TokenVerdict {
+    const waitMs = this.throttle.retryAfterMs(address);
+    if (waitMs > 0) {
+      const retryAfterS = Math.ceil(waitMs / 1000);
+      return { status: 429, reason: `too many wrong admin tokens from this client; try again in ${retryAfterS} s`, retryAfterS };
+    }
+    if (this.matches(token)) return "right";
+    this.throttle.fail(address);
+    return "wrong";
+  }
+
   /** Constant time: hashing first makes both sides the same length, so timing says nothing about the token. */
-  matches(token: string): boolean {
+  private matches(token: string): boolean {
     return this.digest !== null && timingSafeEqual(sha256(token), this.digest);
   }
 

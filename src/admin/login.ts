@@ -1,9 +1,9 @@
 /**
  * The one page a browser sees on an admin server with a token before it has
  * the session cookie: a form that POSTs the token to /login (a POST, so the
- * token stays out of the address bar and history). `/?token=T` works too, for
- * a link printed in a terminal; either way the answer is the cookie and a
- * redirect to the dashboard.
+ * token stays out of the address bar, history and proxy logs; there is no
+ * `/?token=` link). A right token gets the cookie and a redirect to the
+ * dashboard; a wrong one the form again; too many wrong ones a 429 (auth.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AdminAuth } from "./auth.js";
@@ -12,7 +12,7 @@ const MAX_FORM = 4096;
 
 const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-function page(wrong: boolean): string {
+function page(problem: string | null): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark"><title>corral · sign in</title>
@@ -27,16 +27,17 @@ function page(wrong: boolean): string {
 </style></head>
 <body><form method="post" action="/login">
   <h1>corral</h1>
-  <p${wrong ? ' class="error"' : ""}>${wrong ? "That token is not right." : "This admin server needs its token (--admin-token)."}</p>
+  <p${problem ? ' class="error"' : ""}>${problem ?? "This admin server needs its token (--admin-token)."}</p>
   <input type="password" name="token" placeholder="Admin token" autocomplete="current-password" autofocus required aria-label="Admin token">
   <button type="submit">Open dashboard</button>
 </form></body></html>
 `;
 }
 
-export function sendLoginPage(res: ServerResponse, wrong = false): void {
-  const body = page(wrong);
-  res.writeHead(401, {
+export function sendLoginPage(res: ServerResponse, problem: string | null = null, status = 401, extra: Record<string, string> = {}): void {
+  const body = page(problem);
+  res.writeHead(status, {
+    ...extra,
     "content-type": "text/html; charset=utf-8",
     "content-length": Buffer.byteLength(body),
     "www-authenticate": 'Bearer realm="corral"',
@@ -48,8 +49,11 @@ export function sendLoginPage(res: ServerResponse, wrong = false): void {
 }
 
 /** A right token: set the session cookie and go to the dashboard; a wrong one: the form again. */
-export function logIn(res: ServerResponse, auth: AdminAuth, token: string | null): void {
-  if (token === null || !auth.matches(token)) return sendLoginPage(res, token !== null);
+export function logIn(res: ServerResponse, auth: AdminAuth, token: string | null, address: string | undefined): void {
+  if (token === null) return sendLoginPage(res);
+  const verdict = auth.verify(token, address);
+  if (verdict === "wrong") return sendLoginPage(res, "That token is not right.");
+  if (verdict !== "right") return sendLoginPage(res, `Too many wrong tokens: try again in ${verdict.retryAfterS} s.`, 429, { "retry-after": String(verdict.retryAfterS) });
   res.writeHead(303, { location: "/", "set-cookie": auth.sessionCookie(), "cache-control": "no-store", "content-length": 0 });
   res.end();
 }

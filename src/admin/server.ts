@@ -46,14 +46,12 @@ async function route(ctx: Context, req: IncomingMessage, res: ServerResponse): P
   const method = req.method === "HEAD" ? "GET" : (req.method ?? "GET");
   const { corral, auth } = ctx;
 
-  if (method === "POST" && path === "/login") return logIn(res, auth, await readTokenForm(req));
-  if (method === "GET" && path === "/" && auth.tokenRequired && url.searchParams.has("token")) {
-    return logIn(res, auth, url.searchParams.get("token"));
-  }
+  if (method === "POST" && path === "/login") return logIn(res, auth, await readTokenForm(req), req.socket.remoteAddress);
   const refusal = auth.check(req, accessOf(method, path));
   if (refusal) {
     if (method === "GET" && path === "/" && refusal.status === 401) return sendLoginPage(res);
     res.setHeader("www-authenticate", 'Bearer realm="corral"');
+    if (refusal.retryAfterS !== undefined) res.setHeader("retry-after", String(refusal.retryAfterS));
     // The dashboard reads this header even on a refusal, to offer its token field.
     if (path === "/status") res.setHeader("x-corral-write", auth.tokenRequired ? "token" : "denied");
     return sendJson(res, refusal.status, { ok: false, error: refusal.reason, code: "CORRAL_ERR_CONTROL" });
