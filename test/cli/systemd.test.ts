@@ -1,7 +1,7 @@
 // `corral systemd NAME [start args]` prints a unit that runs `corral start ... --name NAME` the way systemd should.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { CLI, fixture, runCli, tempDir } from "../helpers/corral.js";
@@ -63,4 +63,20 @@ test("a config file with several apps: the app is picked as `corral start` picks
   const { code, stdout, stderr } = await runCli(["systemd", "api", fixture("hello.cjs")], { cwd: dir });
   assert.equal(code, 0, stderr);
   assert.deepEqual(directive(stdout, "TimeoutStopSec"), ["65"], "the hello.cjs app's 60 s kill timeout");
+});
+
+test("--admin-token goes to a 0600 EnvironmentFile, never into the world-readable unit or its command line", async () => {
+  const token = "q'uote\"d-$ecret-token\\x";
+  const file = join(tempDir(), "private", "api.env");
+  const { code, stdout, stderr } = await runCli(["systemd", "api", "--environment-file", file, fixture("hello.cjs"), "--admin", "9100", `--admin-token=${token}`]);
+  assert.equal(code, 0, stderr);
+  assert.ok(!stdout.includes("ecret"), `no trace of the token in the unit:\n${stdout}`);
+  assert.deepEqual(directive(stdout, "EnvironmentFile"), [file]);
+  assert.doesNotMatch(directive(stdout, "ExecStart")[0]!, /admin-token/);
+  assert.match(directive(stdout, "ExecStart")[0]!, /--admin 9100 --name api$/);
+  assert.match(stderr, new RegExp(`the admin token is in ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(mode 0600\\)`));
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  // What systemd (and a shell, which quotes alike here) reads back is the token itself.
+  const read = spawnSync("sh", ["-c", `set -a; . "${file}"; printf %s "$CORRAL_ADMIN_TOKEN"`], { encoding: "utf8" });
+  assert.equal(read.stdout, token);
 });
