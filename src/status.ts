@@ -48,6 +48,8 @@ export interface SupervisorSnapshot {
   queueDropped: number;
   listening: Array<{ address: string; port: number; family: string }>;
   admin: string | null;
+  /** Output lines dropped because stdout, stderr or a log file did not keep up (or failed); see --log-buffer. */
+  logLinesDropped: number;
   primaryRss: number;
   primaryCpuSeconds: number;
   workers: WorkerSnapshot[];

@@ -91,6 +91,7 @@ export function corralFamilies(snapshot: SupervisorSnapshot, counters: SlotCount
   counter("corral_handoffs_total", "Connections handed from the primary to a worker, by balancing strategy.", snapshot.handoffs, { strategy: snapshot.balance });
   gauge("corral_queued_connections", "Connections waiting in the primary for a ready worker.", snapshot.queued);
   counter("corral_dropped_connections_total", "Connections closed after waiting too long, or with the queue full.", snapshot.queueDropped);
+  counter("corral_log_lines_dropped_total", "Output lines dropped because stdout, stderr or a log file did not keep up, or failed.", snapshot.logLinesDropped);
   gauge("corral_primary_resident_memory_bytes", "Resident memory of the supervisor process.", snapshot.primaryRss);
   counter("corral_primary_cpu_seconds_total", "CPU time (user + system) of the supervisor process.", snapshot.primaryCpuSeconds);
 

@@ -50,6 +50,10 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "log-format": { key: "logFormat", type: "string", example: "json" },
   "no-prefix": { key: "logFormat", type: "boolean", sets: "raw" },
   "json-logs": { key: "logFormat", type: "boolean", sets: "json" },
+  "log-file": { key: "logFile", type: "string", example: "/var/log/api/out.log" },
+  "error-file": { key: "errorFile", type: "string", example: "/var/log/api/error.log" },
+  timestamps: { key: "timestamps", type: "boolean" },
+  "log-buffer": { key: "logBuffer", type: "string", example: "4M" },
   user: { key: "user", type: "string", example: "www-data" },
   group: { key: "group", type: "string", example: "www-data" },
   watch: { key: "watch", type: "boolean" },
@@ -191,6 +195,12 @@ Options:                                                   (default)
   --log-format FORMAT      prefix | raw | json               (${DEFAULTS.logFormat})
   --no-prefix              same as --log-format raw
   --json-logs              same as --log-format json
+  --timestamps             ISO-8601 time before each prefix line (off)
+  --log-file PATH          also append all worker output to PATH; %n name,
+                           %w worker id, %p pid (one file per worker)
+  --error-file PATH        worker stderr to PATH instead of --log-file
+  --log-buffer SIZE        output held per destination (stdout, stderr, each
+                           file) before lines are dropped     (${DEFAULTS.logBufferBytes / 1024 / 1024}M)
   --user USER              run workers as USER (the primary must be root)
   --group GROUP            run workers as GROUP
   --watch                  reload when the app's files change (off)

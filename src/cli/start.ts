@@ -2,7 +2,7 @@
  * `corral start <entry>`: resolve options (flags > config file > CORRAL_* env),
  * run the supervisor in the foreground, open its control socket (and admin
  * server), and map signals (signals.ts): SIGTERM/SIGINT/SIGQUIT drain and exit 0,
- * a second SIGINT or SIGQUIT forces, SIGHUP reloads.
+ * a second SIGINT or SIGQUIT forces, SIGHUP reloads, SIGUSR2 reopens the log files.
  */
 import { constants } from "node:os";
 import { misspelledEnvWarnings } from "../config/env.js";
@@ -25,7 +25,17 @@ export async function start(argv: string[]): Promise<number> {
   return runInForeground(corral);
 }
 
+/** Once everything stopped, how long a slow stdout/stderr reader gets to take the last lines. */
+const OUTPUT_DRAIN_MS = 3_000;
+
 async function runInForeground(corral: Corral): Promise<number> {
+  const code = await superviseInForeground(corral);
+  // A reader that stopped reading must not keep a stopped corral alive: what it has not taken is given up.
+  if (!(await corral.logs.drained(OUTPUT_DRAIN_MS))) process.exit(code);
+  return code;
+}
+
+async function superviseInForeground(corral: Corral): Promise<number> {
   const control = await openControlServer(corral);
   let admin: { close(): Promise<void> } | null = null;
   let exitCode = 0;
@@ -58,6 +68,8 @@ async function runInForeground(corral: Corral): Promise<number> {
     },
     ignore: (signal) => corral.log("warn", `${signal} ignored (see the signal table in the README)`),
   });
+  // logrotate's postrotate (not a default action: that would end the primary and with it every worker).
+  process.on("SIGUSR2", () => void corral.reopenLogs());
   corral.on("fatal", () => {
     exitCode = 1;
   });

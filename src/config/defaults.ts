@@ -18,6 +18,8 @@ export const DEFAULTS = Object.freeze({
   reloadParallel: 1,
   watch: false,
   logFormat: "prefix" as LogFormat,
+  timestamps: false,
+  logBufferBytes: 4 * 1024 * 1024,
   maxQueue: 1024,
   queueTimeoutMs: 10_000,
   shutdownDelayMs: 0,

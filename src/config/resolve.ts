@@ -40,6 +40,12 @@ const NAME_RULE = { pattern: NAME_PATTERN, allowed: "1 to 64 letters, digits, do
 export function checkName(name: string): string {
   return parse.parseString("NAME", name, NAME_RULE);
 }
+/** A log file path: % is only for the placeholders expandLogPath knows. */
+const LOG_PATH_RULE = {
+  pattern: /^(?:[^%]|%[nwp%])+$/,
+  allowed: "a file path, where %n (name), %w (worker id), %p (pid) and %% are the only % sequences",
+};
+const MIN_LOG_BUFFER = 64 * 1024;
 /** 16 characters of printable ASCII: `openssl rand -hex 16` gives 32. */
 const TOKEN_RULE = {
   pattern: /^[\x21-\x7e]+$/,
@@ -117,6 +123,13 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
       : parse.invalid(from("heartbeatInterval"), values.heartbeatInterval, `a duration shorter than the hang timeout (${hang})`);
   }
 
+  const logPath = (key: "logFile" | "errorFile") => {
+    const template = text(key, LOG_PATH_RULE);
+    return template === null ? null : path.resolve(cwd, template);
+  };
+  const logBufferBytes = given("logBuffer") ? parse.parseSize(from("logBuffer"), values.logBuffer) : DEFAULTS.logBufferBytes;
+  if (logBufferBytes < MIN_LOG_BUFFER) throw parse.invalid(from("logBuffer"), values.logBuffer, "a size of at least 64K, like 4M");
+
   return Object.freeze({
     entry,
     workers: resolveWorkerCount(values.workers, context.usableCpus ?? usableCpus, from("workers")),
@@ -143,6 +156,10 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
     env: Object.freeze(given("env") ? parse.parseStringMap(from("env"), values.env) : {}),
     cwd,
     logFormat: given("logFormat") ? parse.parseEnum(from("logFormat"), values.logFormat, LOG_FORMATS) : DEFAULTS.logFormat,
+    logFile: logPath("logFile"),
+    errorFile: logPath("errorFile"),
+    timestamps: boolean("timestamps", DEFAULTS.timestamps),
+    logBufferBytes,
     maxQueue: integer("maxQueue", DEFAULTS.maxQueue, 0, 1_000_000),
     queueTimeoutMs: duration("queueTimeout", DEFAULTS.queueTimeoutMs),
     shutdownDelayMs: duration("shutdownDelay", DEFAULTS.shutdownDelayMs),

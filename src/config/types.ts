@@ -43,6 +43,14 @@ export interface CorralOptions {
   /** Working directory of the workers. Default: the current directory. */
   cwd?: string;
   logFormat?: LogFormat;
+  /** Append every worker's stdout and stderr to this file (%n name, %w worker id, %p pid). */
+  logFile?: string;
+  /** Worker stderr goes here instead of logFile. */
+  errorFile?: string;
+  /** Prefix each line of the prefix format with an ISO-8601 time. */
+  timestamps?: boolean;
+  /** Unwritten output held per destination (stdout, stderr, each log file) before lines are dropped. */
+  logBuffer?: number | string;
   /** Most connections held in the primary while no worker can take them. */
   maxQueue?: number;
   /** How long a connection may wait in the primary for a worker before it is closed. */
@@ -83,6 +91,11 @@ export interface ResolvedOptions {
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
   readonly logFormat: LogFormat;
+  /** Absolute path templates (%n, %w, %p), null when not set. */
+  readonly logFile: string | null;
+  readonly errorFile: string | null;
+  readonly timestamps: boolean;
+  readonly logBufferBytes: number;
   readonly maxQueue: number;
   readonly queueTimeoutMs: number;
   readonly shutdownDelayMs: number;

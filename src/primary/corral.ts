@@ -60,9 +60,13 @@ export class Corral extends EventEmitter {
     super();
     this.options = "listenTimeoutMs" in options ? options : resolveOptions(options);
     this.acceptors = new Acceptors(this.options.balance, this.options);
-    this.output = new Output(this.options.logFormat, this.options.name);
-    // Resolved here, not at start(), so an unknown --user fails before anything is opened.
     const { sources } = this.options;
+    this.output = new Output({
+      format: this.options.logFormat, timestamps: this.options.timestamps, name: this.options.name,
+      logFile: this.options.logFile, errorFile: this.options.errorFile, logBufferBytes: this.options.logBufferBytes,
+      sources: { logFile: sourceName(sources, "logFile"), errorFile: sourceName(sources, "errorFile"), logBuffer: sourceName(sources, "logBuffer") },
+    });
+    // Resolved here, not at start(), so an unknown --user fails before anything is opened.
     this.identity = resolveWorkerIdentity(this.options.user, this.options.group, undefined, {
       user: sourceName(sources, "user"),
       group: sourceName(sources, "group"),
@@ -84,6 +88,7 @@ export class Corral extends EventEmitter {
   async start(): Promise<void> {
     if (this.lifecycle !== "idle") throw new CorralError("CORRAL_ERR_BUSY", "corral was already started");
     if (clusterInUse) throw new CorralError("CORRAL_ERR_BUSY", "one Corral per process: node:cluster has a single primary");
+    this.output.open(); // log files are the primary's, opened before workers (maybe as another user) exist
     clusterInUse = true;
     this.lifecycle = "starting";
     refuseInspectorSignal((message) => this.log("warn", message));
@@ -177,6 +182,7 @@ export class Corral extends EventEmitter {
       this.lifecycle = "stopped";
       clusterInUse = false;
       this.log("info", "stopped");
+      await this.output.close();
       this.emitEvent("stopped", {});
     })();
     return this.stopping;
@@ -195,6 +201,16 @@ export class Corral extends EventEmitter {
     return this.served;
   }
 
+  /** Reopens the log files (SIGUSR2, `corral logs NAME --reopen`), as logrotate's postrotate needs. */
+  reopenLogs(): { files: string[]; failed: Array<{ path: string; error: string }> } {
+    return this.output.reopen();
+  }
+
+  /** The ring buffer and `-f` streams behind `corral logs`, and waiting for stdout/stderr to drain. */
+  get logs(): Pick<Output, "tail" | "follow" | "drained"> {
+    return this.output;
+  }
+
   get shuttingDown(): boolean {
     return this.lifecycle === "stopping" || this.lifecycle === "stopped";
   }
@@ -209,6 +225,7 @@ export class Corral extends EventEmitter {
       acceptors: this.acceptors,
       workers: this.workers,
       slots: this.slots,
+      logLinesDropped: this.output.dropped,
     });
   }
 

@@ -19,6 +19,8 @@ export interface SnapshotSources {
   /** Every live worker process, replacements and draining ones included. */
   workers: Iterable<ManagedWorker>;
   slots: ReadonlyMap<number, Slot>;
+  /** Output lines lost to a destination that did not keep up or failed. */
+  logLinesDropped: number;
 }
 
 export function buildSnapshot(from: SnapshotSources, now = Date.now()): SupervisorSnapshot {
@@ -67,6 +69,7 @@ export function buildSnapshot(from: SnapshotSources, now = Date.now()): Supervis
     queueDropped: acceptors.dropped,
     listening: acceptors.listening,
     admin: from.adminUrl,
+    logLinesDropped: from.logLinesDropped,
     primaryRss: process.memoryUsage.rss(),
     primaryCpuSeconds: (cpu.user + cpu.system) / 1e6,
     workers,

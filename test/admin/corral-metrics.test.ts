@@ -21,7 +21,7 @@ const worker = (over: Partial<WorkerSnapshot>): WorkerSnapshot => ({
 const snapshot = (workers: WorkerSnapshot[]): SupervisorSnapshot => ({
   name: "x", pid: 1, version: "0", node: "20", entry: "/a.js", balance: "round-robin", startedAt: 0, uptimeMs: 1, shuttingDown: false,
   workersDesired: 3, workersReady: 2, reloads: 1, handoffs: 9, queued: 0, queueDropped: 0, listening: [], admin: null,
-  primaryRss: 1, primaryCpuSeconds: 1, workers,
+  logLinesDropped: 0, primaryRss: 1, primaryCpuSeconds: 1, workers,
 });
 
 async function render(s: SupervisorSnapshot): Promise<string> {

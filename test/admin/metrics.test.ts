@@ -46,7 +46,7 @@ test("promtool accepts /metrics: corral's series and the app's own", async (t) =
   assert.equal(result.code, 0, `promtool check metrics failed:\n${result.output}\n--- metrics ---\n${text}`);
   for (const name of [
     "corral_workers_desired", "corral_workers_ready", "corral_reloads_total", "corral_handoffs_total", "corral_queued_connections",
-    "corral_dropped_connections_total", "corral_primary_resident_memory_bytes", "corral_primary_cpu_seconds_total",
+    "corral_dropped_connections_total", "corral_log_lines_dropped_total", "corral_primary_resident_memory_bytes", "corral_primary_cpu_seconds_total",
     "corral_worker_up", "corral_worker_state", "corral_worker_restarts_total", "corral_worker_connections",
     "corral_worker_inflight_requests", "corral_worker_requests_total", "corral_worker_event_loop_lag_seconds",
     "corral_worker_event_loop_utilization", "corral_worker_cpu_seconds_total", "corral_worker_resident_memory_bytes",
