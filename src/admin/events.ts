@@ -25,6 +25,8 @@ const SNAPSHOT_EVERY_MS = 1000;
 const PING_EVERY_MS = 15_000;
 /** A dashboard reads a few KB a second; a client this far behind is gone or stuck. */
 const MAX_BUFFERED = 1024 * 1024;
+/** Streams are held open: at most half the admin server's connections, so probes and scrapes still get in. */
+export const MAX_STREAMS = 32;
 
 export class EventStream {
   private readonly clients = new Set<ServerResponse>();
@@ -43,6 +45,10 @@ export class EventStream {
   }
 
   open(req: IncomingMessage, res: ServerResponse): void {
+    if (this.clients.size >= MAX_STREAMS) {
+      res.writeHead(503, { "content-type": "application/json; charset=utf-8", "retry-after": "5", connection: "close" });
+      return void res.end(JSON.stringify({ ok: false, error: `${MAX_STREAMS} event streams are open already`, code: "CORRAL_ERR_BUSY" }));
+    }
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache, no-transform",

@@ -9,18 +9,32 @@
  *
  * Who may call what is AdminAuth's business (auth.ts); reload and scale are the
  * control socket's own handlers (control/routes.ts), so both behave the same.
+ *
+ * Anyone who can reach the port can open connections, and each is an fd in the
+ * supervisor, the process that accepts the app's connections: so at most
+ * MAX_CONNECTIONS at a time (node closes the next ones at accept, without a
+ * reply), none while the process is short of fds (fd-reserve.ts), and idle or
+ * half-sent ones end within seconds (control/request-limits.ts).
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { isLoopbackHost } from "../config/admin.js";
 import type { AdminAddress } from "../config/types.js";
+import { REQUEST_LIMITS } from "../control/request-limits.js";
 import { handleControl, sendJson } from "../control/routes.js";
 import { CorralError } from "../errors.js";
 import type { Corral } from "../primary/corral.js";
 import { AdminAuth, type Access } from "./auth.js";
 import { EventStream } from "./events.js";
+import { FdReserve } from "./fd-reserve.js";
 import { logIn, readTokenForm, sendLoginPage } from "./login.js";
 import { MetricsEndpoint } from "./metrics.js";
 import { StaticFiles } from "./static.js";
+
+/** Dashboards (one event stream each), Prometheus, probes and curl: a few dozen at most in real use. */
+export const MAX_CONNECTIONS = 64;
+/** Refused connections are reported at most this often, with their count. */
+const REPORT_EVERY_MS = 60_000;
 
 export interface AdminServer {
   readonly url: string;
@@ -93,12 +107,35 @@ async function route(ctx: Context, req: IncomingMessage, res: ServerResponse): P
   sendJson(res, 404, { ok: false, error: `no route ${req.method} ${path}`, code: "CORRAL_ERR_CONTROL" });
 }
 
+/** Logs refused admin connections: the first at once, then at most one line per REPORT_EVERY_MS with the count. */
+function refusalReport(corral: Corral): (why: string) => void {
+  let count = 0;
+  let reportedAt = -Infinity;
+  return (why) => {
+    count++;
+    const now = Date.now();
+    if (now - reportedAt < REPORT_EVERY_MS) return;
+    corral.log("warn", `admin server: refused ${count} connection${count === 1 ? "" : "s"}: ${why}`);
+    count = 0;
+    reportedAt = now;
+  };
+}
+
 function formatUrl(host: string, port: number): string {
   return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
 export async function startAdminServer(corral: Corral, address: AdminAddress, token: string | null): Promise<AdminServer> {
-  const server = http.createServer();
+  const server = http.createServer(REQUEST_LIMITS);
+  server.maxConnections = MAX_CONNECTIONS;
+  const reserve = new FdReserve();
+  const refused = refusalReport(corral);
+  server.prependListener("connection", (socket: Socket) => {
+    if (!reserve.isShort()) return;
+    socket.destroy();
+    refused("the supervisor is short of file descriptors (the rest are kept for the app)");
+  });
+  server.on("drop", () => refused(`${MAX_CONNECTIONS} connections are open`));
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
       reject(new CorralError("CORRAL_ERR_CONTROL", `--admin: cannot listen on ${formatUrl(address.host, address.port)}: ${error.code ?? error.message}`, { cause: error }));

@@ -12,15 +12,8 @@ import type { SupervisorSnapshot } from "../status.js";
 import { callControl, unwrap } from "./client.js";
 import type { Corral } from "../primary/corral.js";
 import { ensurePrivateHome, socketPath } from "./paths.js";
+import { REQUEST_LIMITS } from "./request-limits.js";
 import { handleControl } from "./routes.js";
-
-/**
- * A client that sends half a request holds its connection until these expire. Node's defaults
- * (60 s for the headers, 5 min for the whole request, checked every 30 s) are for the internet;
- * our requests are a few bytes from a local CLI. They bound receiving the request only: a reload
- * that takes minutes still gets its answer.
- */
-const REQUEST_LIMITS = { headersTimeout: 5_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 } as const;
 
 export interface ControlServer {
   readonly path: string;
