@@ -18,7 +18,7 @@ import type { CorralEventName, CorralEvents, SupervisorSnapshot } from "../statu
 import { Acceptors } from "./acceptors.js";
 import { crashReport } from "./crash-report.js";
 import { drainWorker } from "./drain.js";
-import { hangVerdict, memoryVerdict, watchdogTick } from "./health.js";
+import { hangVerdict, memoryVerdict } from "./health.js";
 import { refuseInspectorSignal } from "./inspector-signal.js";
 import { resolveWorkerIdentity, type WorkerIdentity } from "./privileges.js";
 import type { ManagedWorker } from "./managed-worker.js";
@@ -29,6 +29,7 @@ import { untilSettled } from "./settle.js";
 import { activeSlots, clearSlotTimer, countReady, lastCrashOutput, newSlot, type Slot } from "./slot.js";
 import { buildSnapshot } from "./snapshot.js";
 import { setupWorkers, spawnWorker, type SpawnHooks } from "./spawn.js";
+import { Watchdog } from "./watchdog.js";
 
 type Lifecycle = "idle" | "starting" | "running" | "stopping" | "stopped";
 
@@ -48,7 +49,7 @@ export class Corral extends EventEmitter {
   private served = false;
   private busy: Promise<unknown> | null = null;
   private stopping: Promise<void> | null = null;
-  private watchdog: NodeJS.Timeout | null = null;
+  private watchdog: Watchdog | null = null;
   /** uid/gid of the workers (--user/--group); empty to keep the primary's. */
   private readonly identity: WorkerIdentity;
   /** Where each worker's messages and process events go. */
@@ -98,8 +99,8 @@ export class Corral extends EventEmitter {
     const osWarning = o.balance === "os" ? reusePortDrainWarning() : null;
     if (osWarning) this.log("warn", osWarning);
     for (let id = 1; id <= o.workers; id++) this.addSlot(id);
-    this.watchdog = setInterval(() => this.checkHealth(), watchdogTick(o.hangTimeoutMs));
-    this.watchdog.unref();
+    this.watchdog = new Watchdog(o.hangTimeoutMs, (now, heardSince) => this.checkHealth(now, heardSince));
+    this.watchdog.start();
     await untilSettled(this, [...this.slots.values()], this.slots);
     if (this.lifecycle === "starting") this.lifecycle = "running";
   }
@@ -178,7 +179,7 @@ export class Corral extends EventEmitter {
       this.log("info", `shutting down (${reason}): draining ${this.workers.size} worker${this.workers.size === 1 ? "" : "s"}`);
       this.acceptors.closeAll();
       await Promise.all([...this.workers].map((worker) => this.drain(worker)));
-      if (this.watchdog) clearInterval(this.watchdog);
+      this.watchdog?.stop();
       this.lifecycle = "stopped";
       clusterInUse = false;
       this.log("info", "stopped");
@@ -397,10 +398,9 @@ export class Corral extends EventEmitter {
 
   // ---- health ---------------------------------------------------------------
 
-  private checkHealth(): void {
-    const now = Date.now();
+  private checkHealth(now: number, heardSince: number): void {
     for (const worker of this.workers) {
-      const hung = hangVerdict(worker, this.options.hangTimeoutMs, now);
+      const hung = hangVerdict(worker, this.options.hangTimeoutMs, now, heardSince);
       if (!hung) continue;
       worker.killReason = hung.reason;
       this.emitEvent("worker-hung", { id: worker.slotId, pid: worker.pid, silentMs: hung.silentMs });

@@ -12,6 +12,7 @@ export interface HealthFacts {
   readonly state: WorkerState;
   /** Set once we decided to kill the worker: it is not judged twice. */
   readonly killReason: string | null;
+  /** On the monotonic clock (performance.now()). */
   readonly lastHeartbeatAt: number;
   /** The last heartbeat's figures; null until the first one arrived. */
   readonly stats: { readonly rss: number } | null;
@@ -28,16 +29,13 @@ export interface MemoryVerdict {
   limit: number;
 }
 
-/** How often the watchdog scans for hung workers. */
-export function watchdogTick(hangTimeoutMs: number): number {
-  // The tick is the slack on top of --hang-timeout before a hung worker is killed; a scan of the workers is cheap.
-  return Math.max(50, Math.min(250, Math.floor(hangTimeoutMs / 8)));
-}
-
-/** A ready worker silent for longer than --hang-timeout is hung; null otherwise. */
-export function hangVerdict(worker: HealthFacts, hangTimeoutMs: number, now: number): HangVerdict | null {
+/**
+ * A ready worker silent for longer than --hang-timeout is hung; null otherwise. Times are on the
+ * monotonic clock (watchdog.ts); silence before `heardSince` (the primary was not running) does not count.
+ */
+export function hangVerdict(worker: HealthFacts, hangTimeoutMs: number, now: number, heardSince = -Infinity): HangVerdict | null {
   if (worker.state !== "ready" || worker.killReason) return null;
-  const silentMs = now - worker.lastHeartbeatAt;
+  const silentMs = Math.round(now - Math.max(worker.lastHeartbeatAt, heardSince));
   if (silentMs <= hangTimeoutMs) return null;
   return { silentMs, reason: `hung: no heartbeat for ${silentMs} ms (--hang-timeout ${hangTimeoutMs} ms)` };
 }

@@ -11,6 +11,7 @@ import type { Candidate } from "../balancer/types.js";
 import type { PrimaryMessage, WorkerStats } from "../protocol.js";
 import type { WorkerState } from "../status.js";
 import { rememberLine } from "./crash-report.js";
+import { monotonicNow } from "./watchdog.js";
 
 const TRANSITIONS: Record<WorkerState, readonly WorkerState[]> = {
   starting: ["ready", "draining", "stopped"],
@@ -30,7 +31,8 @@ export class ManagedWorker implements Candidate {
   state: WorkerState = "starting";
   readonly forkedAt = Date.now();
   readyAt = 0;
-  lastHeartbeatAt = Date.now();
+  /** Monotonic (watchdog.ts): a wall-clock step must not make a worker look hung or alive. */
+  lastHeartbeatAt = monotonicNow();
   stats: WorkerStats | null = null;
   /** CPU use over the last heartbeat interval, in % of one core; null until two heartbeats arrived. */
   cpuPercent: number | null = null;
@@ -122,7 +124,7 @@ export class ManagedWorker implements Candidate {
   }
 
   /** A heartbeat arrived: keep its figures and derive the CPU rate from the previous one. */
-  recordHeartbeat(stats: WorkerStats, now = Date.now()): void {
+  recordHeartbeat(stats: WorkerStats, now = monotonicNow()): void {
     const previous = this.stats;
     const elapsedMs = now - this.lastHeartbeatAt;
     if (previous && elapsedMs > 0) this.cpuPercent = Math.max(0, ((stats.cpuSeconds - previous.cpuSeconds) * 1e5) / elapsedMs);

@@ -114,3 +114,49 @@ test("a worker that hangs while draining is killed by --kill-timeout; the reload
   // Shutdown: the new workers hang in their drain too; the primary still exits 0 within kill-timeout.
   await corral.stop();
 });
+
+/** Stops the primary for `ms` (it cannot hear heartbeats meanwhile; the workers keep serving), then resumes it. */
+async function pausePrimary(corral: CorralProcess, ms: number, meanwhile?: () => void): Promise<void> {
+  process.kill(corral.pid, "SIGSTOP");
+  try {
+    meanwhile?.();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  } finally {
+    process.kill(corral.pid, "SIGCONT");
+  }
+}
+
+test("a primary paused longer than --hang-timeout kills no worker when it resumes; in-flight requests complete", async () => {
+  const corral = startCorral(["start", fixture("hello.cjs"), "--workers", "2", "--name", "hang-primary-paused", "--hang-timeout", `${HANG_TIMEOUT_MS}ms`]);
+  const port = await corral.ready(2);
+  const socket = controlPath(corral.home, "hang-primary-paused");
+  const before = await readyPids(socket);
+  const offset = mark(corral);
+  // In flight on both workers when the primary stops; answered ~1 s after it resumes, when the old
+  // watchdog had long judged both workers hung (its first tick after the resume did).
+  const slow = Array.from({ length: 10 }, () => request(port, `/slow?ms=${HANG_TIMEOUT_MS + 2_500}`));
+  await waitFor(() => (since(corral, offset).match(/slow request started/g)?.length ?? 0) === 10, "10 requests in flight", 10_000, 10);
+  await pausePrimary(corral, HANG_TIMEOUT_MS + 1_500);
+  const replies = await Promise.allSettled(slow);
+  const failed = replies.filter((r) => r.status === "rejected" || r.value.status !== 200);
+  assert.equal(failed.length, 0, `every in-flight request completed: ${JSON.stringify(failed)}\n${corral.output}`);
+  assert.doesNotMatch(since(corral, offset), /hung: no heartbeat/, corral.output);
+  assert.deepEqual(await readyPids(socket), before, "the same workers still serve");
+  await corral.stop();
+});
+
+test("a worker SIGSTOPped while the primary was paused is still caught within --hang-timeout of the resume", async () => {
+  const { corral, socket } = await startTwo("hang-both-paused");
+  const [victim, other] = await readyPids(socket);
+  const offset = mark(corral);
+  await pausePrimary(corral, HANG_TIMEOUT_MS + 500, () => process.kill(victim!, "SIGSTOP"));
+  const resumedAt = Date.now();
+  const hung = await waitFor(() => since(corral, offset).match(/worker (\d) \(pid (\d+)\) hung: no heartbeat for (\d+) ms/), "the stopped worker to be found hung", 15_000, 10);
+  const caughtMs = Date.now() - resumedAt;
+  assert.equal(Number(hung[2]), victim, "only the stopped worker is hung");
+  assert.ok(caughtMs <= HANG_TIMEOUT_MS + 2_000, `caught ${caughtMs} ms after the primary resumed (limit ${HANG_TIMEOUT_MS + 2_000} ms)`);
+  await waitFor(async () => (await readyPids(socket)).length === 2, "the slot to refill", 15_000);
+  assert.ok((await readyPids(socket)).includes(other!), "the other worker was not touched");
+  console.log(`# primary and one worker paused ${HANG_TIMEOUT_MS + 500} ms: the worker was caught ${caughtMs} ms after the resume (silent ${hung[3]} ms)`);
+  await corral.stop();
+});

@@ -1,7 +1,8 @@
 // Hang and memory verdicts for a worker's record, as tables of plain objects.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { hangVerdict, memoryVerdict, watchdogTick, type HealthFacts } from "../../src/primary/health.js";
+import { hangVerdict, memoryVerdict, type HealthFacts } from "../../src/primary/health.js";
+import { tickRanLate, watchdogTick } from "../../src/primary/watchdog.js";
 
 const NOW = 100_000;
 const HANG_MS = 10_000;
@@ -9,6 +10,18 @@ const ready: HealthFacts = { state: "ready", killReason: null, lastHeartbeatAt: 
 
 test("the watchdog ticks at an eighth of --hang-timeout, between 50 and 250 ms", () => {
   assert.deepEqual([100, 400, 800, 1000, 2000, 10_000].map(watchdogTick), [50, 50, 100, 125, 250, 250]);
+});
+
+test("a tick ran late when the primary was away for more than half the hang timeout on top of the tick", () => {
+  // --hang-timeout 2 s: ticks every 250 ms, late after 1250 ms.
+  assert.deepEqual([250, 600, 1250, 1251, 11_000].map((elapsed) => tickRanLate(elapsed, 2_000)), [false, false, false, true, true]);
+});
+
+test("hang: silence before the primary resumed (heardSince) does not count", () => {
+  const silent = { ...ready, lastHeartbeatAt: NOW - 3 * HANG_MS };
+  assert.equal(hangVerdict(silent, HANG_MS, NOW, NOW - HANG_MS), null, "a full hang timeout from the resume");
+  assert.deepEqual(hangVerdict(silent, HANG_MS, NOW, NOW - HANG_MS - 5)?.silentMs, HANG_MS + 5);
+  assert.deepEqual(hangVerdict(silent, HANG_MS, NOW, -Infinity)?.silentMs, 3 * HANG_MS);
 });
 
 const HANG_TABLE = [
