@@ -151,7 +151,7 @@ test("forks that fail (ENOENT and EACCES emitted, ELOOP thrown) back off and the
   await corral.stop();
 });
 
-test("a fork that always throws (an environment over the kernel's limit) ends in the crash-loop report, not a crash", async () => {
+test("a fork that always throws (an environment over the kernel's limit) ends in the start failure report, not a crash", async () => {
   const dir = tempDir("corral-e2big-");
   // One variable over MAX_ARG_STRLEN (128 KiB): execve fails with E2BIG, which node throws.
   writeFileSync(join(dir, "corral.config.json"), JSON.stringify({ env: { HUGE: "x".repeat(200_000) } }));
@@ -159,7 +159,6 @@ test("a fork that always throws (an environment over the kernel's limit) ends in
   const { code } = await corral.exit(30_000);
   assert.equal(code, 1, corral.output);
   assert.match(corral.output, /worker 1 \(pid 0\) could not be started: spawn E2BIG/);
-  assert.match(corral.output, /restarting worker 1 in \d+ ms/);
   assert.match(corral.output, /giving up on it/);
   assert.doesNotMatch(corral.output, /unexpected error/);
 });
