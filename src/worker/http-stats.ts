@@ -68,8 +68,9 @@ export class HttpStats {
       while (bucket < LATENCY_BUCKETS_MS.length && ms > LATENCY_BUCKETS_MS[bucket]!) bucket++;
       stats.latencyCounts[bucket]!++;
       if (stats.closingIdle) {
-        // A keep-alive response that finished during drain: its socket is idle now, let it go.
-        (this.socket as { server?: HttpServer } | null)?.server?.closeIdleConnections?.();
+        // A keep-alive response that finished during drain: its socket is idle now, let it go. (Not
+        // `this.socket`: a finished response is detached from its socket before it emits "close".)
+        (this.req?.socket as { server?: HttpServer } | undefined)?.server?.closeIdleConnections?.();
       }
       if (stats.inflight === 0 && stats.idleWaiters.length > 0) for (const resolve of stats.idleWaiters.splice(0)) resolve();
     };
