@@ -26,6 +26,8 @@ export interface WorkerSnapshot {
   cpuPercent: number | null;
   /** Connections handed off to this worker since it started. */
   handoffs: number;
+  /** Hand-offs the worker has not acknowledged yet (the primary still holds their handles). */
+  pendingHandoffs: number;
 }
 
 export interface SupervisorSnapshot {

@@ -38,6 +38,7 @@ export function buildSnapshot(from: SnapshotSources, now = Date.now()): Supervis
       stats: worker.stats,
       cpuPercent: worker.cpuPercent,
       handoffs: worker.handoffs,
+      pendingHandoffs: worker.pendingHandoffs,
     });
   }
   // A slot between processes (backoff, errored) still shows, with no process.
@@ -45,7 +46,7 @@ export function buildSnapshot(from: SnapshotSources, now = Date.now()): Supervis
     if (slot.worker !== null) continue;
     workers.push({
       id: slot.id, clusterId: 0, pid: 0, state: "stopped", slotState: slot.state, uptimeMs: 0,
-      restarts: slot.restarts, stats: null, cpuPercent: null, handoffs: 0,
+      restarts: slot.restarts, stats: null, cpuPercent: null, handoffs: 0, pendingHandoffs: 0,
     });
   }
   workers.sort((a, b) => a.id - b.id || a.clusterId - b.clusterId);
