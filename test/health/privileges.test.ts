@@ -3,12 +3,12 @@
 // its listening sockets. Unknown names exit 2 naming the option.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { accessSync, chmodSync, constants, copyFileSync, readFileSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
 import { describe, it, test } from "node:test";
 import { CorralError } from "../../src/errors.js";
 import { findEntry, resolveWorkerIdentity, type IdentitySources } from "../../src/primary/privileges.js";
-import { CLI, fixture, getJson, runCli, startCorral, tempDir } from "../helpers/corral.js";
+import { fixture, getJson, runCli, startCorral } from "../helpers/corral.js";
+import { readableInstall } from "../helpers/other-user.js";
 
 // ---- resolution (pure, with a fake passwd/group database) --------------------
 
@@ -95,32 +95,11 @@ function identityOf(pid: number): { uid: number[]; gid: number[]; groups: string
   return { uid: line("Uid").split(/\s+/).map(Number), gid: line("Gid").split(/\s+/).map(Number), groups: line("Groups") };
 }
 
-/**
- * The workers must be able to read corral's dist/ (the runtime is preloaded
- * from there) and the app. The app is copied to a world-readable directory so
- * the test does not depend on where the repo is checked out; dist/ must be
- * readable by others, which is the documented requirement.
- */
-function readableByOthers(file: string): boolean {
-  for (let path = file; ; path = dirname(path)) {
-    const mode = statSync(path).mode;
-    const needed = path === file ? constants.S_IROTH : constants.S_IXOTH;
-    if ((mode & needed) === 0) return false;
-    if (dirname(path) === path) return true;
-  }
-}
-
 test("workers run as --user nobody --group nogroup and serve on the primary's socket", { skip }, async () => {
-  const runtime = join(dirname(CLI), "../worker/runtime.js");
-  accessSync(runtime);
-  assert.ok(readableByOthers(runtime), `${runtime} must be readable by other users for --user to work`);
-  const appDir = tempDir("corral-priv-");
-  chmodSync(appDir, 0o755);
-  const app = join(appDir, "app.cjs");
-  copyFileSync(fixture("hello.cjs"), app);
-  chmodSync(app, 0o644);
-
-  const corral = startCorral(["start", app, "--workers", "2", "--name", "privileges", "--user", "nobody", "--group", "nogroup"], { cwd: appDir });
+  // A readable copy of corral and the app: this clone may sit in a private directory (like /root).
+  const install = readableInstall();
+  const app = install.add(fixture("hello.cjs"));
+  const corral = startCorral(["start", app, "--workers", "2", "--name", "privileges", "--user", "nobody", "--group", "nogroup"], install.run);
   const port = await corral.ready(2);
   const pids = new Set<number>();
   for (let i = 0; i < 6 && pids.size < 2; i++) pids.add((await getJson(port)).pid);
@@ -137,12 +116,9 @@ test("workers run as --user nobody --group nogroup and serve on the primary's so
 });
 
 test("--user alone runs the workers in the user's login group", { skip }, async () => {
-  const appDir = tempDir("corral-priv-");
-  chmodSync(appDir, 0o755);
-  const app = join(appDir, "app.cjs");
-  copyFileSync(fixture("hello.cjs"), app);
-  chmodSync(app, 0o644);
-  const corral = startCorral(["start", app, "--workers", "1", "--name", "privileges-user", "--user", "nobody"], { cwd: appDir });
+  const install = readableInstall();
+  const app = install.add(fixture("hello.cjs"));
+  const corral = startCorral(["start", app, "--workers", "1", "--name", "privileges-user", "--user", "nobody"], install.run);
   const port = await corral.ready(1);
   const { pid } = await getJson(port);
   const who = identityOf(pid);

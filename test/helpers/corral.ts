@@ -48,6 +48,21 @@ export function tempTree(files: Record<string, string>, prefix?: string): string
   return dir;
 }
 
+export interface Gate {
+  /** Query string for the fixtures' /slow: `gate=<path>` (the request is answered once the gate is open). */
+  readonly query: string;
+  open(): void;
+}
+
+/**
+ * A gate for a fixture's slow request (hello.cjs, versioned.mjs: `/slow?gate=…`): it stays in flight
+ * until the test has seen what it needs, instead of for a fixed time that a loaded machine may outrun.
+ */
+export function gate(): Gate {
+  const path = join(tempDir("corral-gate-"), "open");
+  return { query: `gate=${encodeURIComponent(path)}`, open: () => writeFileSync(path, "") };
+}
+
 export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000, everyMs = 25): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -62,6 +77,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   cwd?: string;
   node?: string;
+  /** Another build's CLI (a readable copy for --user tests: helpers/other-user.ts); default: this repo's dist. */
+  cli?: string;
 }
 
 export class CorralProcess {
@@ -73,7 +90,7 @@ export class CorralProcess {
 
   constructor(args: string[], options: RunOptions = {}) {
     this.home = options.env?.CORRAL_HOME ?? tempDir("corral-home-");
-    this.child = spawn(options.node ?? process.execPath, [CLI, ...args], {
+    this.child = spawn(options.node ?? process.execPath, [options.cli ?? CLI, ...args], {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, CORRAL_HOME: this.home, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
