@@ -42,12 +42,15 @@ export class MetricsEndpoint {
     // corral's own series describe the moment the app metrics are asked for: a worker that becomes
     // ready while they are gathered was not asked, and must not be counted ready in the same scrape
     // (a scrape that says "2 ready" must not carry 1 worker's gauges).
+    // Its counters too: they are read from the live records, which a heartbeat arriving during the
+    // gather would move past the snapshot's gauges (a scrape read 6 requests done and 1 in flight).
     const snapshot = this.corral.snapshot();
     this.counters.observe(this.corral.liveWorkers());
+    const families = corralFamilies(snapshot, this.counters);
     const replies = await this.gatherer.gather();
     const appRegistry = this.app.aggregate(replies);
     const own = new Registry();
-    for (const family of corralFamilies(snapshot, this.counters)) own.registerMetric(asMetric(family));
+    for (const family of families) own.registerMetric(asMetric(family));
     return Registry.merge([own, appRegistry]).metrics();
   }
 
