@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { test } from "node:test";
 import { openEvents, readySlots, startWithAdmin } from "../helpers/admin.js";
-import { fixture, request, startCorral, waitFor } from "../helpers/corral.js";
+import { fixture, gate, request, startCorral, waitFor } from "../helpers/corral.js";
 
 test("/healthz, /readyz and /status answer on loopback; the status names the admin URL", async () => {
   const { corral, adminPort, url } = await startWithAdmin(fixture("hello.cjs"), { workers: 2, name: "probes" });
@@ -35,7 +35,8 @@ test("/readyz turns 503 as soon as SIGTERM arrives, while a slow request keeps a
   });
   assert.equal((await request(adminPort, "/readyz")).status, 200);
   let slowDone = false;
-  const slow = request(appPort, "/slow?ms=4000").then((reply) => {
+  const held = gate(); // in flight until the checks below are done
+  const slow = request(appPort, `/slow?${held.query}`, { timeout: 60_000 }).then((reply) => {
     slowDone = true;
     return reply;
   });
@@ -55,6 +56,7 @@ test("/readyz turns 503 as soon as SIGTERM arrives, while a slow request keeps a
   const snapshot = JSON.parse((await request(adminPort, "/status")).body);
   assert.equal(snapshot.shuttingDown, true);
 
+  held.open();
   assert.equal((await slow).status, 200, "the in-flight request finished");
   assert.equal((await corral.exit()).code, 0);
 });
@@ -72,8 +74,7 @@ test("a public bind without a token exits 2; with a token it starts", async () =
   });
   assert.match(url, /^http:\/\/0\.0\.0\.0:\d+$/);
   assert.equal((await request(adminPort, "/healthz")).status, 200);
-  corral.signal("SIGTERM");
-  await corral.exit();
+  await corral.stop();
 });
 
 test("with a token: probes stay open, everything else needs it, writes too", async () => {
@@ -132,8 +133,7 @@ test("with a token: probes stay open, everything else needs it, writes too", asy
   assert.equal(crossSite.status, 403);
   const sameSite = await request(adminPort, "/reload", { method: "POST", headers: { cookie, origin: `http://${host}` } });
   assert.equal(sameSite.status, 200, sameSite.body);
-  corral.signal("SIGTERM");
-  await corral.exit();
+  await corral.stop();
 });
 
 test("loopback without a token: writes work, but not from another site or another host name", async () => {
@@ -147,8 +147,7 @@ test("loopback without a token: writes work, but not from another site or anothe
   assert.equal((await request(adminPort, "/status", { headers: { host: `[::1]:${adminPort}` } })).status, 200);
   const bad = await request(adminPort, "/scale", { method: "POST", headers: { "content-type": "application/json" }, body: '{"workers":0}' });
   assert.equal(bad.status, 400);
-  corral.signal("SIGTERM");
-  await corral.exit();
+  await corral.stop();
 });
 
 test("static files: types, ETag revalidation, nothing outside the assets directory", async () => {
@@ -170,8 +169,7 @@ test("static files: types, ETag revalidation, nothing outside the assets directo
   for (const path of ["/assets/../server.js", "/assets/%2e%2e/server.js", "/assets/..%2fserver.js", "/assets/%2e%2e%2f%2e%2e%2fpackage.json", "/assets/.hidden.js", "/assets/", "/assets/nope.js", "/assets/dashboard.js%00.css", "/assets/a%5c..%5cserver.js"]) {
     assert.equal((await request(adminPort, path)).status, 404, path);
   }
-  corral.signal("SIGTERM");
-  await corral.exit();
+  await corral.stop();
 });
 
 test("/events streams a snapshot now and every second, and a worker-exit when a worker is killed", async () => {

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import http from "node:http";
 import { test } from "node:test";
 import { startWithAdmin } from "../helpers/admin.js";
-import { fixture, request, waitFor } from "../helpers/corral.js";
+import { fixture, gate, request, waitFor } from "../helpers/corral.js";
 import { requireTool } from "../helpers/tools.js";
 
 /** Every sample of `name` whose labels include `labels`, as numbers. */
@@ -76,8 +76,7 @@ test("with prom-client's default metrics, promtool only lints prom-client's own 
   const problems = result.output.split("\n").filter((line) => line.trim() !== "");
   assert.ok(result.code === 0 || result.code === 3, result.output);
   for (const line of problems) assert.match(line, /^nodejs_active_\w+_total non-counter metrics should not have "_total" suffix$/, result.output);
-  corral.signal("SIGTERM");
-  await corral.exit();
+  await corral.stop();
 });
 
 test("an app's prom-client counter incremented N times across workers reads N, and keeps N when a worker dies", async () => {
@@ -115,8 +114,7 @@ test("an app's prom-client counter incremented N times across workers reads N, a
       assert.ok(now! >= was!, `${name}{worker="${worker}"} went backwards: ${was} → ${now}`);
     }
   }
-  corral.signal("SIGTERM");
-  await corral.exit();
+  await corral.stop();
 });
 
 test("a worker that cannot answer does not stall /metrics: its last figures are used", async () => {
@@ -144,16 +142,18 @@ test("a worker that cannot answer does not stall /metrics: its last figures are 
   assert.equal(blockDone, false, "the scrape answered while a worker was still blocked");
   assert.deepEqual(samples(text, "app_hits_total"), [6], "the blocked worker's hits still count (its previous reply)");
   await blocked;
-  corral.signal("SIGTERM");
-  await corral.exit();
+  await corral.stop();
 });
 
 test("requests, in-flight and latency are measured per worker without any change to the app", async () => {
   const { corral, appPort, adminPort } = await startWithAdmin(fixture("hello.cjs"), { workers: 2, name: "perrequest" });
-  const slow = request(appPort, "/slow?ms=3000");
+  // At least 3 s (for the buckets below), and in flight until the test has seen it there.
+  const held = gate();
+  const slow = request(appPort, `/slow?ms=3000&${held.query}`, { timeout: 60_000 });
   await waitFor(async () => sum(samples(await scrape(adminPort), "corral_worker_inflight_requests")) === 1, "one request in flight");
   await Promise.all([request(appPort, "/slow?ms=300"), request(appPort, "/slow?ms=300")]);
   for (let i = 0; i < 3; i++) await request(appPort, "/");
+  held.open();
   await slow;
   const text = await waitFor(async () => {
     const body = await scrape(adminPort);
@@ -166,8 +166,7 @@ test("requests, in-flight and latency are measured per worker without any change
   assert.ok(sum(samples(text, "corral_worker_request_duration_seconds_bucket", { le: "2.5" })) <= 5, text);
   assert.equal(sum(samples(text, "corral_worker_request_duration_seconds_bucket", { le: "+Inf" })), 6);
   assert.ok(sum(samples(text, "corral_worker_request_duration_seconds_sum")) >= 3.6, text);
-  corral.signal("SIGTERM");
-  await corral.exit();
+  await corral.stop();
 });
 
 test("a burst of scrapes all answer with the same sums", async () => {
@@ -175,7 +174,6 @@ test("a burst of scrapes all answer with the same sums", async () => {
   for (let i = 0; i < 5; i++) await request(appPort, "/hit");
   const bodies = await Promise.all(Array.from({ length: 25 }, () => scrape(adminPort)));
   for (const body of bodies) assert.deepEqual(samples(body, "app_hits_total"), [5]);
-  corral.signal("SIGTERM");
-  await corral.exit();
+  await corral.stop();
   assert.doesNotMatch(corral.output, /MaxListenersExceeded|Warning/);
 });

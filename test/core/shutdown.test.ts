@@ -36,11 +36,10 @@ test("a second SIGINT forces the exit", async () => {
   corral.signal("SIGINT");
   await corral.waitForOutput(/shutting down/);
   corral.signal("SIGINT");
-  const started = Date.now();
-  const { code } = await corral.exit(10_000);
+  const { code } = await corral.exit(10_000); // well inside the 30 s --kill-timeout a drain would take
   assert.equal(code, 130);
-  assert.ok(Date.now() - started < 3000, "forced at once, not after the 30 s --kill-timeout");
-  await slow;
+  // Forced, not drained: the worker was killed with its request in flight (no wall-clock limit to outrun).
+  assert.equal(await slow, null, "the in-flight request was cut, not finished");
 });
 
 test("workers exit when the primary is SIGKILLed (they notice the IPC channel closing)", async () => {
@@ -63,14 +62,19 @@ test("Ctrl-C in a terminal (SIGINT to the whole process group) still drains in-f
 });
 
 test("--shutdown-delay: after SIGTERM /readyz is 503 at once while the app keeps serving, then it drains", async () => {
-  const corral = startCorral(["start", fixture("hello.cjs"), "-w", "2", "--name", "delay", "--admin", "0", "--shutdown-delay", "1500ms"]);
+  const corral = startCorral(["start", fixture("hello.cjs"), "-w", "2", "--name", "delay", "--admin", "0", "--shutdown-delay", "3s"]);
   const port = await corral.ready(2);
   const admin = Number((await corral.waitForOutput(/admin server on http:\/\/127\.0\.0\.1:(\d+)/))[1]);
   assert.equal((await request(admin, "/readyz")).status, 200);
   corral.signal("SIGTERM");
-  await corral.waitForOutput(/still serving for 1500 ms/);
-  assert.equal((await request(admin, "/readyz")).status, 503, "load balancers are told first");
-  assert.equal((await request(port, "/")).status, 200, "new connections are still served during the delay");
-  await corral.waitForOutput(/draining 2 workers/, 5000);
+  await corral.waitForOutput(/still serving for 3000 ms/);
+  // Connections accepted before the delay ends are served whatever the machine's load: what must
+  // hold is that this request's connection came before the drain started, which the output shows.
+  const served = await request(port, "/");
+  const readyz = await request(admin, "/readyz");
+  assert.doesNotMatch(corral.output, /draining 2 workers/, "the checks ran inside the delay (a machine too loaded for a 3 s window?)");
+  assert.equal(readyz.status, 503, "load balancers are told first");
+  assert.equal(served.status, 200, "new connections are still served during the delay");
+  await corral.waitForOutput(/draining 2 workers/, 10_000);
   assert.equal((await corral.exit()).code, 0);
 });

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { describe, it } from "node:test";
 import { controlStatus } from "../helpers/control-socket.js";
-import { isAlive, waitFor, type Reply } from "../helpers/corral.js";
+import { gate, isAlive, waitFor, type Reply } from "../helpers/corral.js";
 import { startApp } from "../helpers/lifecycle.js";
 import { underLoad } from "../helpers/load.js";
 
@@ -35,12 +35,16 @@ describe("drain", () => {
       const oldPid = JSON.parse(warm.body).pid as number;
       assert.equal(warm.headers.connection, "keep-alive");
 
-      const slow = get(app.port, "/slow?ms=2500", agent);
+      // Held in flight until the reload is done, however long the reload takes on a loaded machine.
+      const held = gate();
+      const slow = get(app.port, `/slow?${held.query}`, agent);
       await waitFor(async () => (await controlStatus(app.socket)).workers.some((w) => (w.stats?.inflight ?? 0) > 0), "the slow request to be in flight", 10_000, 50);
       app.deploy({ version: "v2" });
       const reload = await app.cli(["reload", app.name]);
       assert.equal(reload.code, 0, reload.stderr);
       assert.ok(isAlive(oldPid), "the old worker is still finishing its request");
+      assert.ok(app.events().every((line) => !line.startsWith("shutdown-hook")), "no shutdown hook ran while a request was in flight");
+      held.open();
 
       const reply = await slow;
       assert.equal(reply.status, 200, reply.body);

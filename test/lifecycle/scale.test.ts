@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { controlStatus } from "../helpers/control-socket.js";
-import { getJson, request, waitFor } from "../helpers/corral.js";
+import { gate, getJson, request, waitFor } from "../helpers/corral.js";
 import { startApp } from "../helpers/lifecycle.js";
 import { underLoad } from "../helpers/load.js";
 
@@ -41,11 +41,13 @@ describe("scale", () => {
   });
 
   it("draining workers finish their requests and get no new connections", async () => {
-    const app = await startApp([], { version: "v1" }, 4);
+    const app = await startApp(["--kill-timeout", "60s"], { version: "v1" }, 4);
     await underLoad(app.port, { keepAlive: 2 }, async (load) => {
       await load.progress(50);
-      // Slow requests spread over all four workers, so the surplus ones have work to finish.
-      const slow = Array.from({ length: 8 }, () => request(app.port, "/slow?ms=4000"));
+      // Slow requests spread over all four workers, so the surplus ones have work to finish; they stay
+      // in flight until the checks below are done, however long those take on a loaded machine.
+      const held = gate();
+      const slow = Array.from({ length: 8 }, () => request(app.port, `/slow?${held.query}`, { timeout: 60_000 }));
       await waitFor(async () => (await controlStatus(app.socket)).workers.every((w) => (w.stats?.inflight ?? 0) > 0), "a slow request on every worker", 15_000, 100);
 
       const scaling = app.cli(["scale", app.name, "1"]);
@@ -64,7 +66,9 @@ describe("scale", () => {
       const during = (await app.status()).workers;
       for (const w of during.filter((w) => w.slotState === "retired")) {
         assert.equal(w.handoffs, handoffsBefore.get(w.pid), `worker ${w.id} (draining) was handed a connection`);
+        assert.equal(w.state, "draining", `worker ${w.id} left before its requests finished`);
       }
+      held.open();
 
       const results = await Promise.all(slow);
       for (const reply of results) {
