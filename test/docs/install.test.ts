@@ -20,6 +20,11 @@ function npm(args: string[], cwd: string): string {
 
 test("the packed tarball installs into a fresh app folder and npx corral start serves from it", async () => {
   const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+  // What the README's first lines tell a newcomer to run, for this version.
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8").split("\n## ")[0]!;
+  for (const step of ["npm pack", `npm install ../corral/corral-${version}.tgz`, "npx corral start app.js"]) {
+    assert.ok(readme.includes(step), `the README's install steps say ${step}`);
+  }
   const packDir = tempDir("corral-pack-");
   // dist/ is built already (npm test builds first); --ignore-scripts spares a second tsc run.
   const [packed] = JSON.parse(npm(["pack", "--json", "--ignore-scripts", "--pack-destination", packDir], ROOT)) as Array<{ filename: string; files: Array<{ path: string }> }>;
