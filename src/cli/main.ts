@@ -20,6 +20,7 @@ Usage:
   corral scale [NAME] N|max|-1       change the number of workers
   corral stop [NAME]                 drain and stop
   corral top [NAME]                  live terminal view
+  corral logs [NAME] [-n N] [-f]     recent output (--worker ID, --stderr, --json); --reopen the log files
   corral systemd NAME [start args]   print a systemd unit file
 
 NAME may be left out when exactly one corral is running.
@@ -35,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   scale: async () => (await import("./control-commands.js")).scale,
   stop: async () => (await import("./control-commands.js")).stop,
   top: async () => (await import("./top.js")).top,
+  logs: async () => (await import("./logs.js")).logs,
   systemd: async () => (await import("./systemd.js")).systemd,
 };
 

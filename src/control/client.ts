@@ -9,6 +9,10 @@ import { readdirSync, unlinkSync } from "node:fs";
 import http from "node:http";
 import { corralHome, socketPath } from "./paths.js";
 import { CorralError, notRunning, type CorralErrorCode } from "../errors.js";
+import { LineSplitter } from "../logs/line-splitter.js";
+
+/** The content type of streamed replies: one JSON value per line. */
+export const NDJSON = "application/x-ndjson";
 
 export interface ControlReply {
   status: number;
@@ -21,7 +25,15 @@ export interface ControlRequest {
   body?: Record<string, unknown>;
   /** No reply within this many ms is an error; reloads wait as long as they take (0). */
   timeoutMs?: number;
+  /**
+   * For replies streamed as JSON lines (`GET /logs`): each line as it arrives; the reply
+   * then resolves with `{ ok: true }` when the supervisor ends the stream.
+   */
+  onLine?: (line: string) => void;
 }
+
+/** Longest streamed line the CLI takes (a record holds at most a 64 KiB line, escaped). */
+const MAX_STREAMED_LINE = 1024 * 1024;
 
 /** Connection failures that mean "no supervisor behind this path". */
 const GONE = new Set(["ENOENT", "ECONNREFUSED", "ENOTSOCK"]);
@@ -75,6 +87,17 @@ function send(path: string, request: ControlRequest): Promise<ControlReply> {
         headers: payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
       },
       (res) => {
+        if (request.onLine && res.statusCode === 200 && String(res.headers["content-type"]).startsWith(NDJSON)) {
+          const splitter = new LineSplitter(MAX_STREAMED_LINE);
+          const onLine = request.onLine;
+          res.on("data", (chunk: Buffer) => splitter.push(chunk).forEach(onLine));
+          res.on("error", reject);
+          res.on("end", () => {
+            splitter.end().forEach(onLine);
+            resolve({ status: 200, body: { ok: true } });
+          });
+          return;
+        }
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => (text += chunk));

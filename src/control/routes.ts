@@ -1,16 +1,18 @@
 /**
  * The control API, shared by the control socket and the admin HTTP server:
- * GET /status, POST /reload, POST /scale {"workers": N}, POST /stop.
+ * GET /status, POST /reload, POST /scale {"workers": N}, POST /stop,
+ * GET /logs and POST /logs/reopen (logs-route.ts).
  * Replies are JSON: `{ ok: true, ... }` or `{ ok: false, error, code }`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CorralError } from "../errors.js";
 import type { Corral } from "../primary/corral.js";
+import { serveLogs } from "./logs-route.js";
 
 const MAX_BODY = 64 * 1024;
 
 /** Each path and the one method it takes: a known path with another method is a 405, not a 404. */
-const METHODS: ReadonlyMap<string, string> = new Map([["/status", "GET"], ["/reload", "POST"], ["/scale", "POST"], ["/stop", "POST"]]);
+const METHODS: ReadonlyMap<string, string> = new Map([["/status", "GET"], ["/reload", "POST"], ["/scale", "POST"], ["/stop", "POST"], ["/logs", "GET"], ["/logs/reopen", "POST"]]);
 
 /** A body over MAX_BODY: answered 413 without reading the rest, and the connection closed. */
 class BodyTooLarge extends CorralError {
@@ -76,6 +78,16 @@ export async function handleControl(corral: Corral, req: IncomingMessage, res: S
         const body = await readJsonBody(req);
         await corral.scale(body.workers as number | "max");
         return sendJson(res, 200, { ok: true, workers: corral.workersDesired });
+      }
+      case "GET /logs":
+        return serveLogs(corral, req, res);
+      case "POST /logs/reopen": {
+        const { files, failed } = corral.reopenLogs();
+        if (failed.length > 0) {
+          const why = failed.map((f) => `${f.path}: ${f.error}`).join("; ");
+          return sendJson(res, 500, { ok: false, error: `could not reopen ${why} (still writing to the files it had open)`, code: "CORRAL_ERR_CONTROL" });
+        }
+        return sendJson(res, 200, { ok: true, files });
       }
       case "POST /stop":
         // The CLI waits for this pid to exit, up to the kill timeout and a margin.
