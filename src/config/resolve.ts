@@ -54,6 +54,17 @@ const TOKEN_RULE = {
 };
 
 /**
+ * Options this module produced. A brand the type system cannot forge: an object that merely has the
+ * same keys (say, `listenTimeoutMs`) is still plain input and gets validated.
+ */
+const resolvedObjects = new WeakSet<object>();
+
+/** True for options that came out of resolveOptions() (frozen, so still exactly as validated). */
+export function isResolvedOptions(options: unknown): options is ResolvedOptions {
+  return typeof options === "object" && options !== null && resolvedObjects.has(options);
+}
+
+/**
  * `input` is either plain options (new Corral({...}): errors name them by flag)
  * or an OptionLayer from mergeSources, whose sources name each value's origin.
  */
@@ -130,7 +141,7 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
   const logBufferBytes = given("logBuffer") ? parse.parseSize(from("logBuffer"), values.logBuffer) : DEFAULTS.logBufferBytes;
   if (logBufferBytes < MIN_LOG_BUFFER) throw parse.invalid(from("logBuffer"), values.logBuffer, "a size of at least 64K, like 4M");
 
-  return Object.freeze({
+  const resolved: ResolvedOptions = Object.freeze({
     entry,
     workers: resolveWorkerCount(values.workers, context.usableCpus ?? usableCpus, from("workers")),
     balance,
@@ -165,6 +176,8 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
     shutdownDelayMs: duration("shutdownDelay", DEFAULTS.shutdownDelayMs),
     heartbeatIntervalMs,
   });
+  resolvedObjects.add(resolved);
+  return resolved;
 }
 
 /** "src/my server.js" → "my-server": the base name without extension, made to fit NAME_PATTERN. */

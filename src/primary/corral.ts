@@ -11,7 +11,7 @@ import { EventEmitter } from "node:events";
 import { basename } from "node:path";
 import { MAX_WORKERS, resolveWorkerCount, usableCpus } from "../config/cpus.js";
 import { sourceName } from "../config/keys.js";
-import { resolveOptions } from "../config/resolve.js";
+import { isResolvedOptions, resolveOptions } from "../config/resolve.js";
 import type { CorralOptions, ResolvedOptions } from "../config/types.js";
 import { CorralError, WorkerFailedError, allErrored, badOption, reloadFailed } from "../errors.js";
 import type { CorralEventName, CorralEvents, SupervisorSnapshot } from "../status.js";
@@ -24,9 +24,9 @@ import { resolveWorkerIdentity, type WorkerIdentity } from "./privileges.js";
 import type { ManagedWorker } from "./managed-worker.js";
 import { reusePortDrainWarning } from "./reserved-port.js";
 import { Output } from "./output.js";
-import { decideRestart, restartDelay } from "./restart-policy.js";
+import { decideRestart, replaceRetryDelay, restartDelay } from "./restart-policy.js";
 import { untilSettled } from "./settle.js";
-import { activeSlots, clearSlotTimer, countReady, lastCrashOutput, newSlot, type Slot } from "./slot.js";
+import { activeSlots, clearSlotTimer, countReady, lastCrashOutput, newSlot, surplusSlots, type Slot } from "./slot.js";
 import { buildSnapshot } from "./snapshot.js";
 import { setupWorkers, spawnWorker, type SpawnHooks } from "./spawn.js";
 import { Watchdog } from "./watchdog.js";
@@ -59,7 +59,7 @@ export class Corral extends EventEmitter {
 
   constructor(options: CorralOptions | ResolvedOptions) {
     super();
-    this.options = "listenTimeoutMs" in options ? options : resolveOptions(options);
+    this.options = isResolvedOptions(options) ? options : resolveOptions(options as CorralOptions);
     this.acceptors = new Acceptors(this.options.balance, this.options);
     const { sources } = this.options;
     this.output = new Output({
@@ -139,7 +139,7 @@ export class Corral extends EventEmitter {
     });
   }
 
-  /** Adds ready workers or drains surplus ones (the highest slot ids first). */
+  /** Adds ready workers or drains surplus ones (the ones not serving first, then the highest slot ids). */
   /** `requested` as --workers takes it: N, "max" (the CPUs this supervisor may use) or -1 (one less). */
   async scale(requested: number | "max"): Promise<void> {
     if (requested !== "max" && requested !== -1 && (!Number.isSafeInteger(requested) || requested < 1 || requested > MAX_WORKERS)) {
@@ -155,8 +155,7 @@ export class Corral extends EventEmitter {
         for (let i = from; i < count; i++) added.push(this.addSlot(next++));
         await untilSettled(this, added, this.slots);
       } else {
-        const surplus = slots.slice(count);
-        await Promise.all(surplus.map((slot) => this.retire(slot)));
+        await Promise.all(surplusSlots(slots, count).map((slot) => this.retire(slot)));
       }
       this.emitEvent("scale", { from, to: count });
       this.log("info", `scaled from ${from} to ${count} worker${count === 1 ? "" : "s"}`);
@@ -364,6 +363,8 @@ export class Corral extends EventEmitter {
 
   /** Starts a new worker in `slot`; once it is ready it becomes the slot's worker and the old one drains. */
   private async replace(slot: Slot): Promise<void> {
+    // stop() drains the workers it finds; one forked after it began would be left behind.
+    if (this.shuttingDown) throw new CorralError("CORRAL_ERR_STOPPED", "corral is shutting down");
     // A pending restart of the slot is left to run: if the fresh worker fails, the slot still refills.
     const fresh = this.fork(slot);
     try {
@@ -413,19 +414,29 @@ export class Corral extends EventEmitter {
     if (!over) return;
     const slot = this.slots.get(worker.slotId);
     if (!slot || slot.worker !== worker || this.busy || this.shuttingDown) return;
+    if (Date.now() < slot.replaceRetryAt) return; // the last replacement failed: back off, not a fork per heartbeat
     worker.killReason = over.reason;
     this.emitEvent("worker-memory", { id: worker.slotId, pid: worker.pid, rss: over.rss, limit: over.limit });
     this.log("warn", `worker ${worker.slotId} (pid ${worker.pid}) ${worker.killReason}: replacing it`);
-    void this.exclusive("memory", () => this.replace(slot)).catch((error: Error) => {
-      worker.killReason = null;
-      this.log("error", `could not replace worker ${slot.id}: ${error.message}`);
-    });
+    void this.exclusive("memory", () => this.replace(slot)).then(
+      () => {
+        slot.replaceFailures = 0;
+      },
+      (error: Error) => {
+        worker.killReason = null;
+        const delayMs = replaceRetryDelay(++slot.replaceFailures);
+        slot.replaceRetryAt = Date.now() + delayMs;
+        this.log("error", `could not replace worker ${slot.id} (trying again in ${delayMs} ms): ${error.message}`);
+      },
+    );
   }
 
   // ---- helpers --------------------------------------------------------------
 
   /** Reload, scale and memory replacement take turns: one changes the worker set at a time. */
   private async exclusive<T>(what: string, task: () => Promise<T>): Promise<T> {
+    // Before start() nothing is set up (node:cluster's setupPrimary above all): a fork would run the wrong file.
+    if (this.lifecycle === "idle") throw new CorralError("CORRAL_ERR_NOT_RUNNING", `cannot ${what}: corral has not been started (call start() first)`);
     if (this.shuttingDown) throw new CorralError("CORRAL_ERR_STOPPED", `cannot ${what}: corral is shutting down`);
     if (this.busy) throw new CorralError("CORRAL_ERR_BUSY", `cannot ${what}: a reload or scale is already in progress`);
     const running = task();

@@ -51,6 +51,14 @@ export function decideRestart(facts: CrashFacts, random: () => number = Math.ran
   return { action: "restart", streak, delayMs: restartDelay(streak, random) };
 }
 
+/**
+ * Delay before retrying a replacement that failed (a worker over --max-memory): it doubles from ~1.6 s.
+ * The old worker still serves, and a new version that could not start will not start a heartbeat later.
+ */
+export function replaceRetryDelay(failures: number, random: () => number = Math.random): number {
+  return restartDelay(failures + 4, random);
+}
+
 /** Delay before restart number `streak` (1-based) of a slot. */
 export function restartDelay(streak: number, random: () => number = Math.random): number {
   const exponent = Math.min(Math.max(streak - 1, 0), 30);

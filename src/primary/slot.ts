@@ -23,10 +23,26 @@ export interface Slot {
   lastStderr: string[];
   /** When that worker exited (ms since the epoch); 0 before any crash. */
   lastCrashAt: number;
+  /** Replacements of its worker (over --max-memory) that failed in a row, and when to try again. */
+  replaceFailures: number;
+  replaceRetryAt: number;
 }
 
 export function newSlot(id: number): Slot {
-  return { id, state: "running", worker: null, restarts: 0, streak: 0, timer: null, lastStderr: [], lastCrashAt: 0 };
+  return { id, state: "running", worker: null, restarts: 0, streak: 0, timer: null, lastStderr: [], lastCrashAt: 0, replaceFailures: 0, replaceRetryAt: 0 };
+}
+
+/** How much a slot serves, for choosing what to scale away: a slot that gave up first, a ready worker last. */
+function serving(slot: Slot): number {
+  if (slot.state === "errored") return 0;
+  if (slot.state === "backoff" || slot.worker === null) return 1;
+  return slot.worker.state === "ready" ? 3 : 2;
+}
+
+/** The slots to retire to keep `keep` of `slots`: the ones serving least, then the highest ids. */
+export function surplusSlots(slots: readonly Slot[], keep: number): Slot[] {
+  const order = [...slots].sort((a, b) => serving(a) - serving(b) || b.id - a.id);
+  return order.slice(0, Math.max(0, slots.length - keep));
 }
 
 /** Slots not scaled away, by id: the ones the supervisor is asked to keep filled. */

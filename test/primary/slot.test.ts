@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { allErrored } from "../../src/errors.js";
 import type { ManagedWorker } from "../../src/primary/managed-worker.js";
-import { activeSlots, clearSlotTimer, countReady, isSettled, lastCrashOutput, newSlot, type Slot } from "../../src/primary/slot.js";
+import { activeSlots, clearSlotTimer, countReady, isSettled, lastCrashOutput, newSlot, surplusSlots, type Slot } from "../../src/primary/slot.js";
 import type { SlotState, WorkerState } from "../../src/status.js";
 
 function slot(id: number, state: SlotState, worker: WorkerState | null = null, lastStderr: string[] = [], lastCrashAt = 0): Slot {
@@ -65,3 +65,11 @@ test("clearing a slot's timer cancels the restart", async () => {
   assert.equal(fired, false);
   clearSlotTimer(s); // idempotent
 });
+
+test("scale-down retires the slots serving least first (errored, backoff, starting), then the highest ids", () => {
+  const slots = [slot(1, "errored"), slot(2, "running", "ready"), slot(3, "running", "ready"), slot(4, "backoff"), slot(5, "running", "starting")];
+  assert.deepEqual(surplusSlots(slots, 1).map((s) => s.id), [1, 4, 5, 3]);
+  assert.deepEqual(surplusSlots(slots, 3).map((s) => s.id), [1, 4]);
+  assert.deepEqual(surplusSlots(slots, 5), []);
+});
+
