@@ -5,7 +5,8 @@
 #   tmux      (Debian package tmux)         `corral top` terminal UI test
 #   nginx     (Debian package nginx)        deploy/nginx recipe: `nginx -t` and a real nginx in front of corral
 #   haproxy   (Debian package haproxy)      deploy/haproxy recipe: `haproxy -c` and /readyz health checks
-#   Node 24   (npm package node@24, into .tools/node24)   reusePort / `--balance os` tests
+#   Node 22   (npm package node@22, into .tools/node22)   .ci/run runs the suite on it too
+#   Node 24   (npm package node@24, into .tools/node24)   reusePort / `--balance os` tests; .ci/run runs the suite on it
 # Idempotent: anything already present is left alone, so re-runs take well under a second.
 # Quiet on success; on failure prints the failing command's output and exits non-zero.
 # Cold run on Debian 12 (nothing installed): see docs/internals.md § "Test tools".
@@ -65,12 +66,14 @@ if ((${#packages[@]} > 0)); then
   fi
 fi
 
-# --- Node 24 -----------------------------------------------------------------
+# --- Node 22 and 24 ------------------------------------------------------------
 # The npm package `node` fetches the matching node-<os>-<arch> binary package from the
 # registry (the only place CI can reach besides Debian's mirrors). .tools/ is git-ignored.
-node24=.tools/node24/node_modules/.bin/node
-if ! "$node24" --version 2>/dev/null | grep -q '^v24\.'; then
-  rm -rf .tools/node24
-  run npm install --prefix .tools/node24 --no-save --no-audit --no-fund node@24
-  "$node24" --version 2>/dev/null | grep -q '^v24\.' || { echo "install-test-tools: $node24 is not a working Node 24" >&2; exit 1; }
-fi
+for major in 22 24; do
+  bin=.tools/node$major/node_modules/.bin/node
+  if ! "$bin" --version 2>/dev/null | grep -q "^v$major\."; then
+    rm -rf ".tools/node$major"
+    run npm install --prefix ".tools/node$major" --no-save --no-audit --no-fund "node@$major"
+    "$bin" --version 2>/dev/null | grep -q "^v$major\." || { echo "install-test-tools: $bin is not a working Node $major" >&2; exit 1; }
+  fi
+done
