@@ -5,6 +5,7 @@
 #   tmux      (Debian package tmux)         `corral top` terminal UI test
 #   nginx     (Debian package nginx)        deploy/nginx recipe: `nginx -t` and a real nginx in front of corral
 #   haproxy   (Debian package haproxy)      deploy/haproxy recipe: `haproxy -c` and /readyz health checks
+#   logrotate (Debian package logrotate)    deploy/logrotate recipe: rotation under load, reopened by corral
 #   Node 22   (npm package node@22, into .tools/node22)   .ci/run runs the suite on it too
 #   Node 24   (npm package node@24, into .tools/node24)   reusePort / `--balance os` tests; .ci/run runs the suite on it
 # Idempotent: anything already present is left alone, so re-runs take well under a second.
@@ -39,6 +40,7 @@ daemons=()
 [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null 2>&1 || daemons+=(nginx)
 [[ -x /usr/sbin/haproxy ]] || command -v haproxy >/dev/null 2>&1 || daemons+=(haproxy)
 packages+=("${daemons[@]}")
+[[ -x /usr/sbin/logrotate ]] || command -v logrotate >/dev/null 2>&1 || packages+=(logrotate)
 
 if ((${#packages[@]} > 0)); then
   sudo=()
@@ -56,7 +58,7 @@ if ((${#packages[@]} > 0)); then
   for bin in promtool tmux chromium; do
     command -v "$bin" >/dev/null 2>&1 || { echo "install-test-tools: $bin still missing after apt-get install" >&2; exit 1; }
   done
-  for bin in nginx haproxy; do
+  for bin in nginx haproxy logrotate; do
     [[ -x /usr/sbin/$bin ]] || command -v "$bin" >/dev/null 2>&1 || { echo "install-test-tools: $bin still missing after apt-get install" >&2; exit 1; }
   done
   # On a host with systemd the packages start their own daemon (nginx on :80). The tests run

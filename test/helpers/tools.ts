@@ -1,6 +1,6 @@
 /**
  * External programs some tests need (installed by scripts/install-test-tools.sh):
- * promtool, chromium, tmux, nginx and haproxy (the deploy/ recipes), and a Node 24 binary
+ * promtool, chromium, tmux, nginx, haproxy and logrotate (the deploy/ recipes), and a Node 24 binary
  * for the reusePort (`--balance os`) tests.
  *
  *   test("metrics pass promtool", async (t) => {
@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
-export type ToolName = "promtool" | "chromium" | "tmux" | "nginx" | "haproxy" | "node24";
+export type ToolName = "promtool" | "chromium" | "tmux" | "nginx" | "haproxy" | "logrotate" | "node24";
 
 /** Where each tool may be overridden, e.g. CORRAL_CHROMIUM=/opt/chrome/chrome. */
 const ENV: Record<ToolName, string> = {
@@ -29,6 +29,7 @@ const ENV: Record<ToolName, string> = {
   tmux: "CORRAL_TMUX",
   nginx: "CORRAL_NGINX",
   haproxy: "CORRAL_HAPROXY",
+  logrotate: "CORRAL_LOGROTATE",
   node24: "CORRAL_NODE24",
 };
 

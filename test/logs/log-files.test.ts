@@ -4,20 +4,15 @@
 // service down.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { controlPath, controlStatus } from "../helpers/control-socket.js";
+import { readLog } from "../helpers/log-files.js";
 import { fixture, request, runCli, startCorral, tempDir, waitFor } from "../helpers/corral.js";
 
 const ISO = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z";
-const read = (file: string): string => {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return "";
-  }
-};
+const read = readLog;
 
 test("--log-file and --error-file with --timestamps: appended, stdout and stderr apart, each line timed", async () => {
   const dir = tempDir("corral-logfiles-");
