@@ -13,6 +13,7 @@ import { MAX_WORKERS, resolveWorkerCount, usableCpus } from "../config/cpus.js";
 import { sourceName } from "../config/keys.js";
 import { isResolvedOptions, resolveOptions } from "../config/resolve.js";
 import type { CorralOptions, ResolvedOptions } from "../config/types.js";
+import { drainTrouble } from "../drain-exit.js";
 import { CorralError, WorkerFailedError, allErrored, badOption, reloadFailed } from "../errors.js";
 import type { CorralEventName, CorralEvents, SupervisorSnapshot } from "../status.js";
 import { Acceptors } from "./acceptors.js";
@@ -293,6 +294,10 @@ export class Corral extends EventEmitter {
     // it ("after 2007 ms") read as a contradiction, so the uptime is given only for exits of the app's own.
     if (!expected) {
       this.log("warn", `worker ${worker.slotId} (pid ${worker.pid}) ${worker.killReason ?? `exited with ${how} after ${uptimeMs} ms`}`);
+    } else if (worker.readyAt > 0) {
+      // A worker drained while still booting may end by the SIGTERM drain.ts sent it: nothing to report.
+      const trouble = drainTrouble(code, signal);
+      if (trouble) this.log("warn", `worker ${worker.slotId} (pid ${worker.pid}) ${trouble}`);
     }
 
     const slot = this.slots.get(worker.slotId);

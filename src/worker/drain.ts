@@ -26,6 +26,7 @@
  * 5. Exit when every connection is gone.
  */
 import net, { type Server } from "node:net";
+import { DRAIN_EXIT } from "../drain-exit.js";
 import type { HttpStats } from "./http-stats.js";
 import type { ShutdownHook } from "./shared-state.js";
 
@@ -63,7 +64,7 @@ export async function drain(targets: DrainTargets, timeoutMs: number): Promise<n
   if (draining) return new Promise<never>(() => {});
   draining = true;
   const began = Date.now();
-  setTimeout(() => process.exit(0), timeoutMs + 1000).unref();
+  setTimeout(() => process.exit(DRAIN_EXIT.timedOut), timeoutMs + 1000).unref();
 
   const servers = targets.servers();
   targets.stats.startDraining(servers);
@@ -83,15 +84,18 @@ export async function drain(targets: DrainTargets, timeoutMs: number): Promise<n
   for (const server of servers) (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
 
   await Promise.race([targets.stats.whenIdle(), sleep(began + timeoutMs / 2 - Date.now())]);
+  let hookFailed = false;
   await Promise.all(
     targets.hooks.map(async (hook) => {
       try {
         await hook();
       } catch (error) {
+        hookFailed = true;
         console.error("[corral] shutdown hook failed:", error);
       }
     }),
   );
   await Promise.all(closed);
-  process.exit(0);
+  // The exit code tells the primary (and anyone watching) whether the drain was clean.
+  process.exit(hookFailed ? DRAIN_EXIT.hookFailed : DRAIN_EXIT.clean);
 }

@@ -16,6 +16,7 @@ export interface VersionConfig {
   startDelayMs?: number;
   shutdownHookMs?: number;
   hangOnShutdown?: boolean;
+  failOnShutdown?: boolean;
 }
 
 export interface App {
