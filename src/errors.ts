@@ -15,6 +15,7 @@ export type CorralErrorCode =
   | "CORRAL_ERR_NOT_READY"
   | "CORRAL_ERR_BUSY"
   | "CORRAL_ERR_STOPPED"
+  | "CORRAL_ERR_CUT_OFF"
   | "CORRAL_ERR_CONTROL";
 
 /** Codes that mean "the user asked for something invalid": the CLI exits 2 for these. */

@@ -18,7 +18,7 @@ import { CorralError, WorkerFailedError, allErrored, badOption, reloadFailed } f
 import type { CorralEventName, CorralEvents, SupervisorSnapshot } from "../status.js";
 import { Acceptors } from "./acceptors.js";
 import { crashReport } from "./crash-report.js";
-import { drainWorker } from "./drain.js";
+import { cutOffError, drainWorker } from "./drain.js";
 import { hangVerdict, memoryVerdict } from "./health.js";
 import { refuseInspectorSignal } from "./inspector-signal.js";
 import { resolveWorkerIdentity, type WorkerIdentity } from "./privileges.js";
@@ -108,8 +108,9 @@ export class Corral extends EventEmitter {
 
   /** Rolling reload: each slot gets a new, ready worker before its old one drains. */
   async reload(): Promise<{ ms: number }> {
-    return this.exclusive("reload", async () => {
+    const { ms, replaced } = await this.exclusive("reload", async () => {
       const began = Date.now();
+      const replaced: ManagedWorker[] = [];
       const slots = activeSlots(this.slots);
       this.emitEvent("reload-start", { workers: slots.length });
       this.log("info", `reloading ${slots.length} worker${slots.length === 1 ? "" : "s"}, ${this.options.reloadParallel} at a time`);
@@ -118,7 +119,10 @@ export class Corral extends EventEmitter {
           if (this.shuttingDown) throw new CorralError("CORRAL_ERR_STOPPED", "reload stopped: corral is shutting down");
           // allSettled: when one new worker fails, its batch-mates still finish (or fail) before the
           // reload reports, so no replacement is left running behind a reload that has returned.
-          const batch = await Promise.allSettled(slots.slice(i, i + this.options.reloadParallel).map((slot) => this.replace(slot)));
+          const batch = await Promise.allSettled(slots.slice(i, i + this.options.reloadParallel).map(async (slot) => {
+            const old = await this.replace(slot);
+            if (old) replaced.push(old);
+          }));
           const failed = batch.find((r): r is PromiseRejectedResult => r.status === "rejected");
           if (failed) throw failed.reason;
         }
@@ -136,8 +140,17 @@ export class Corral extends EventEmitter {
       const ms = Date.now() - began;
       this.emitEvent("reload-done", { ms });
       this.log("info", `reload done in ${ms} ms`);
-      return { ms };
+      return { ms, replaced };
     });
+    // The answer waits for the old workers' drains (outside the lock): a reload that had to SIGKILL
+    // requests in flight must not report success.
+    await Promise.all(replaced.map((worker) => worker.exited));
+    const cut = cutOffError("reload done", replaced, this.options.killTimeoutMs);
+    if (cut) {
+      this.log("error", cut.message);
+      throw cut;
+    }
+    return { ms };
   }
 
   /** Adds ready workers or drains surplus ones (the ones not serving first, then the highest slot ids). */
@@ -178,7 +191,10 @@ export class Corral extends EventEmitter {
       }
       this.log("info", `shutting down (${reason}): draining ${this.workers.size} worker${this.workers.size === 1 ? "" : "s"}`);
       this.acceptors.closeAll();
-      await Promise.all([...this.workers].map((worker) => this.drain(worker)));
+      const drained = [...this.workers];
+      await Promise.all(drained.map((worker) => this.drain(worker)));
+      const cut = cutOffError("shutdown", drained, this.options.killTimeoutMs);
+      if (cut) this.log("error", cut.message);
       this.watchdog?.stop();
       this.lifecycle = "stopped";
       clusterInUse = false;
@@ -367,7 +383,8 @@ export class Corral extends EventEmitter {
   }
 
   /** Starts a new worker in `slot`; once it is ready it becomes the slot's worker and the old one drains. */
-  private async replace(slot: Slot): Promise<void> {
+  /** Resolves with the worker the fresh one replaced, now draining (null if none). */
+  private async replace(slot: Slot): Promise<ManagedWorker | null> {
     // stop() drains the workers it finds; one forked after it began would be left behind.
     if (this.shuttingDown) throw new CorralError("CORRAL_ERR_STOPPED", "corral is shutting down");
     // A pending restart of the slot is left to run: if the fresh worker fails, the slot still refills.
@@ -379,7 +396,7 @@ export class Corral extends EventEmitter {
       fresh.kill("SIGKILL");
       throw error;
     }
-    if (this.shuttingDown) return;
+    if (this.shuttingDown) return null;
     // The slot's worker may have crashed while we waited and been restarted (or be about to be):
     // whatever is current now is what the fresh worker replaces.
     clearSlotTimer(slot);
@@ -387,7 +404,9 @@ export class Corral extends EventEmitter {
     slot.worker = fresh;
     slot.state = "running";
     slot.streak = 0;
-    if (current && current !== fresh) void this.drain(current);
+    if (!current || current === fresh) return null;
+    void this.drain(current);
+    return current;
   }
 
   private async retire(slot: Slot): Promise<void> {

@@ -23,9 +23,31 @@ export function drainWorker(worker: ManagedWorker, killTimeoutMs: number, hooks:
     // default ends it, and a worker that never became ready has nothing to finish.
     if (starting) worker.kill("SIGTERM");
     worker.after(killTimeoutMs, () => {
-      hooks.log("warn", `worker ${worker.slotId} (pid ${worker.pid}) still running after --kill-timeout; SIGKILL`);
+      worker.cutOffRequests = worker.stats?.inflight ?? 0;
+      const cut = worker.cutOffRequests > 0 ? ` with ${plural(worker.cutOffRequests, "request")} in flight, which fail` : "";
+      hooks.log("warn", `worker ${worker.slotId} (pid ${worker.pid}) still running after --kill-timeout; SIGKILL${cut}`);
       worker.kill("SIGKILL");
     });
   }
   return worker.exited;
+}
+
+/**
+ * After drains: the workers SIGKILLed with requests still in flight, as one error that says so
+ * (`what` is "reload done" or "shutdown"); null when every drain finished its requests.
+ */
+export function cutOffError(what: string, drained: readonly ManagedWorker[], killTimeoutMs: number): CorralError | null {
+  const killed = drained.filter((worker) => worker.cutOffRequests > 0);
+  if (killed.length === 0) return null;
+  const requests = killed.reduce((sum, worker) => sum + worker.cutOffRequests, 0);
+  const who = killed.map((worker) => `worker ${worker.slotId} (pid ${worker.pid}): ${worker.cutOffRequests}`).join(", ");
+  return new CorralError(
+    "CORRAL_ERR_CUT_OFF",
+    `${what}, but ${plural(requests, "request")} in flight ${requests === 1 ? "was" : "were"} cut off: still running after --kill-timeout (${killTimeoutMs} ms), ` +
+      `SIGKILLed (${who}); raise --kill-timeout above your slowest request`,
+  );
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

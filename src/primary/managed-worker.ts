@@ -42,6 +42,8 @@ export class ManagedWorker implements Candidate {
   expectedExit = false;
   /** Why we killed it, when we did (hang, listen timeout, memory). */
   killReason: string | null = null;
+  /** Requests in flight (at its last heartbeat) when a drain ran out of --kill-timeout and SIGKILLed it. */
+  cutOffRequests = 0;
   /** The primary refused one of its listens (EADDRINUSE, EACCES): retrying before the app ever served is pointless. */
   listenError: string | null = null;
   /** Acceptor keys this worker listens on. */

@@ -35,16 +35,20 @@ describe("drain", () => {
       const oldPid = JSON.parse(warm.body).pid as number;
       assert.equal(warm.headers.connection, "keep-alive");
 
-      // Held in flight until the reload is done, however long the reload takes on a loaded machine.
+      // Held in flight until the old worker drains, however long that takes on a loaded machine.
       const held = gate();
       const slow = get(app.port, `/slow?${held.query}`, agent);
       await waitFor(async () => (await controlStatus(app.socket)).workers.some((w) => (w.stats?.inflight ?? 0) > 0), "the slow request to be in flight", 10_000, 50);
       app.deploy({ version: "v2" });
-      const reload = await app.cli(["reload", app.name]);
-      assert.equal(reload.code, 0, reload.stderr);
+      // The reload answers once the old worker has drained, so the gate opens while it runs.
+      const reloading = app.cli(["reload", app.name]);
+      await waitFor(async () => (await controlStatus(app.socket)).workers.some((w) => w.pid === oldPid && w.state === "draining"), "the old worker to drain", 15_000, 50);
       assert.ok(isAlive(oldPid), "the old worker is still finishing its request");
       assert.ok(app.events().every((line) => !line.startsWith("shutdown-hook")), "no shutdown hook ran while a request was in flight");
       held.open();
+      const reload = await reloading;
+      // Had --kill-timeout cut the request off, the reload would exit 1.
+      assert.equal(reload.code, 0, reload.stderr);
 
       const reply = await slow;
       assert.equal(reply.status, 200, reply.body);
