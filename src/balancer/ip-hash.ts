@@ -1,10 +1,12 @@
-import type { Balancer, Candidate } from "./types.js";
+import { MAX_PENDING_HANDOFFS, type Balancer, type Candidate } from "./types.js";
 
 /**
  * Sticky sessions by client address, with rendezvous (highest random weight)
  * hashing over slot ids: each (address, slot) pair gets a score and the highest
  * ready slot wins. When a slot leaves, only the addresses it won move (each to
- * its second-best slot); when it returns, exactly those come back.
+ * its second-best slot); when it returns, exactly those come back. A slot with
+ * MAX_PENDING_HANDOFFS unacknowledged (stopped, or not reading its channel) counts
+ * as gone until it catches up, so its addresses move the same way meanwhile.
  */
 export function ipHash(): Balancer {
   return {
@@ -15,6 +17,7 @@ export function ipHash(): Balancer {
       let best: C | undefined;
       let bestScore = -1;
       for (const candidate of candidates) {
+        if (candidate.pendingHandoffs >= MAX_PENDING_HANDOFFS) continue;
         const score = mix(addressHash ^ Math.imul(candidate.slotId, 0x9e3779b1));
         if (score > bestScore || (score === bestScore && best !== undefined && candidate.slotId < best.slotId)) {
           best = candidate;

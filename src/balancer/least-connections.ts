@@ -1,9 +1,10 @@
-import type { Balancer, Candidate } from "./types.js";
+import { MAX_PENDING_HANDOFFS, type Balancer, type Candidate } from "./types.js";
 
 /**
  * The ready worker with the fewest open connections (counting hand-offs not yet
  * acknowledged). Ties rotate, so equal workers share new connections evenly
- * instead of the first one taking every tie.
+ * instead of the first one taking every tie. A worker with MAX_PENDING_HANDOFFS
+ * unacknowledged is skipped: it is not reading its channel.
  */
 export function leastConnections(): Balancer {
   let cursor = 0;
@@ -18,6 +19,7 @@ export function leastConnections(): Balancer {
       for (let i = 0; i < n; i++) {
         const index = (cursor + i) % n;
         const candidate = candidates[index]!;
+        if (candidate.pendingHandoffs >= MAX_PENDING_HANDOFFS) continue;
         const load = candidate.connections + candidate.pendingHandoffs;
         if (load < bestLoad) {
           best = candidate;
@@ -25,7 +27,7 @@ export function leastConnections(): Balancer {
           bestIndex = index;
         }
       }
-      cursor = bestIndex + 1;
+      if (best !== undefined) cursor = bestIndex + 1;
       return best;
     },
   };

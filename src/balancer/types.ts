@@ -13,6 +13,14 @@ export interface Candidate {
   readonly connections: number;
 }
 
+/**
+ * Hand-offs a worker may have unacknowledged at once. A worker that stops reading its IPC
+ * channel (SIGSTOP, a blocked event loop) would otherwise collect one fd per connection
+ * until the hang timeout; past this it is skipped (round-robin already skips at 1) and
+ * the connection goes to another worker or waits in the primary's queue.
+ */
+export const MAX_PENDING_HANDOFFS = 16;
+
 export interface Balancer {
   readonly name: string;
   /** True if `pick` needs the client's address (costs a getpeername per connection). */

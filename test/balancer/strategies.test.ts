@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { ipHash, normalizeAddress } from "../../src/balancer/ip-hash.js";
 import { leastConnections } from "../../src/balancer/least-connections.js";
 import { roundRobin } from "../../src/balancer/round-robin.js";
-import type { Candidate } from "../../src/balancer/types.js";
+import { MAX_PENDING_HANDOFFS, type Candidate } from "../../src/balancer/types.js";
 
 const worker = (slotId: number, connections = 0, pendingHandoffs = 0): Candidate => ({ slotId, connections, pendingHandoffs });
 
@@ -85,4 +85,17 @@ test("ip-hash: IPv4, IPv4-mapped IPv6 and case variants of IPv6 hash the same wa
   for (let i = 0; i < 100; i++) {
     assert.equal(ih.pick(ws, `::ffff:10.9.${i}.1`)!.slotId, ih.pick(ws, `10.9.${i}.1`)!.slotId);
   }
+});
+
+test("least-connections and ip-hash pass over a worker with MAX_PENDING_HANDOFFS unacknowledged (it is not reading its channel)", () => {
+  const stuck = worker(1, 0, MAX_PENDING_HANDOFFS);
+  const lc = leastConnections();
+  assert.equal(lc.pick([stuck, worker(2, 50)], "")!.slotId, 2);
+  assert.equal(lc.pick([stuck], ""), undefined, "the connection waits rather than piling on");
+  const ih = ipHash();
+  const address = "10.1.2.3";
+  const home = ih.pick([worker(1), worker(2)], address)!.slotId;
+  const other = home === 1 ? 2 : 1;
+  assert.equal(ih.pick([worker(home, 0, MAX_PENDING_HANDOFFS), worker(other)], address)!.slotId, other);
+  assert.equal(ih.pick([worker(home, 0, MAX_PENDING_HANDOFFS - 1), worker(other)], address)!.slotId, home, "below the cap it stays sticky");
 });
