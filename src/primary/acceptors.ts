@@ -4,9 +4,10 @@
  * and keeps each acceptor's candidate list in step with worker states.
  *
  * Acceptors stay open while workers come and go (a crash, a reload, a restart in
- * backoff): connections wait in the queue for the next ready worker instead of
- * being refused. One closes only when the app itself closed its server in every
- * worker, or at shutdown.
+ * backoff, a worker draining itself on SIGTERM): connections wait in the queue for
+ * the next ready worker instead of being refused. One closes when the app itself
+ * closed its server in every worker, when its last worker left while the app
+ * serves elsewhere (a reload to code that no longer listens there), or at shutdown.
  */
 import { createBalancer } from "../balancer/index.js";
 import type { BalanceStrategy } from "../config/types.js";
@@ -19,6 +20,8 @@ interface Entry {
   /** A listening socket that hands off connections, or (`--balance os`) a port held for workers that listen themselves. */
   acceptor: Acceptor | ReservedPort;
   opened: Promise<SockName>;
+  /** Listen requests waiting for `opened`: their workers are about to join, so the socket is not unused. */
+  joining: number;
 }
 
 export class Acceptors {
@@ -52,18 +55,23 @@ export class Acceptors {
           nextSeq: () => (this.seq = (this.seq + 1) % Number.MAX_SAFE_INTEGER),
           onDropped: () => this.dropped++,
         });
-      entry = { acceptor, opened: acceptor.open() };
+      entry = { acceptor, opened: acceptor.open(), joining: 0 };
       this.byKey.set(request.key, entry);
     }
+    entry.joining++;
     try {
       const sockname = await entry.opened;
       if (worker.state === "stopped" || this.closed) return null;
+      // Released while we waited (its last worker left): open it afresh for this one.
+      if (this.byKey.get(request.key) !== entry) return this.listen(worker, request);
       worker.keys.add(request.key);
       entry.acceptor.add(worker);
       return reply(null, sockname);
     } catch (error) {
       if (this.byKey.get(request.key) === entry) this.byKey.delete(request.key);
       return reply((error as NodeJS.ErrnoException).code ?? "EINVAL", null);
+    } finally {
+      entry.joining--;
     }
   }
 
@@ -73,10 +81,9 @@ export class Acceptors {
     worker.keys.delete(key);
     if (!entry) return;
     entry.acceptor.remove(worker);
-    if (entry.acceptor.workers.size === 0 && worker.state !== "draining") {
-      entry.acceptor.close();
-      this.byKey.delete(key);
-    }
+    // A draining worker closes every server on its way out: the socket stays open for its successor
+    // (whether there will be one is known when the worker is gone: see detach).
+    this.releaseIfUnused(key, entry, worker.state !== "draining");
   }
 
   /** The worker changed state: re-evaluate who may receive connections. */
@@ -88,9 +95,32 @@ export class Acceptors {
   detach(worker: ManagedWorker): void {
     for (const key of worker.keys) this.byKey.get(key)?.acceptor.remove(worker);
     worker.keys.clear();
+    // Sockets whose last worker left while the app serves from workers that do not listen there
+    // (a reload to code that stopped listening on that port) would otherwise stay bound forever.
+    if (this.serving()) for (const [key, entry] of this.byKey) this.releaseIfUnused(key, entry, true);
+    if (worker.pending.size === 0) return;
     const pending = [...worker.pending.values()];
     worker.pending.clear();
-    for (const { handle, owner } of pending) owner.distribute(handle);
+    for (const { handle, owner, refusals } of pending) owner.distribute(handle, refusals);
+  }
+
+  /**
+   * Closes a socket no worker listens on (or is joining), when `deserted`: the app closed it,
+   * or it serves from ready workers that do not listen here. Otherwise (a crash, every worker
+   * restarting, a worker draining itself) connections keep waiting for the next worker.
+   */
+  private releaseIfUnused(key: string, entry: Entry, deserted: boolean): void {
+    if (!deserted || entry.acceptor.workers.size > 0 || entry.joining > 0) return;
+    entry.acceptor.close();
+    this.byKey.delete(key);
+  }
+
+  /** Some ready worker listens on one of our sockets: the app is serving (a deserted socket is not an outage). */
+  private serving(): boolean {
+    for (const { acceptor } of this.byKey.values()) {
+      for (const worker of acceptor.workers) if (worker.state === "ready") return true;
+    }
+    return false;
   }
 
   /** A worker acknowledged hand-off `seq`. */
@@ -99,14 +129,18 @@ export class Acceptors {
     if (!pending) return;
     worker.pending.delete(seq);
     worker.connections = connections;
+    const { handle, owner } = pending;
     if (accepted) {
-      pending.handle.close(); // the worker has its own copy now
+      handle.close(); // the worker has its own copy now
       worker.handoffs++;
       this.handoffs++;
-      pending.owner.flush();
     } else {
-      pending.owner.distribute(pending.handle);
+      // A worker that is still a candidate refused because its server is full (maxConnections);
+      // one that is closing or drained refused because it is leaving, which does not count.
+      const refusals = owner.isCandidate(worker) ? pending.refusals + 1 : pending.refusals;
+      owner.distribute(handle, refusals);
     }
+    owner.flush();
   }
 
   closeAll(): void {

@@ -10,6 +10,7 @@ import type { Worker } from "node:cluster";
 import type { Candidate } from "../balancer/types.js";
 import type { PrimaryMessage, WorkerStats } from "../protocol.js";
 import type { WorkerState } from "../status.js";
+import type { Acceptor, RawHandle } from "./acceptor.js";
 import { rememberLine } from "./crash-report.js";
 import { monotonicNow } from "./watchdog.js";
 
@@ -22,9 +23,11 @@ const TRANSITIONS: Record<WorkerState, readonly WorkerState[]> = {
 
 /** A connection handed to a worker and not yet acknowledged; the primary still holds its handle. */
 export interface PendingHandoff {
-  handle: { close(): void };
+  handle: RawHandle;
   /** The acceptor the connection came from: it re-distributes a refused one and flushes its queue. */
-  owner: { distribute(handle: { close(): void }): void; flush(): void };
+  owner: Acceptor;
+  /** Ready workers that refused this connection so far because their server was full. */
+  refusals: number;
 }
 
 export class ManagedWorker implements Candidate {

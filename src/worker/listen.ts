@@ -194,9 +194,23 @@ export class ListenRegistry {
     const handle = listen instanceof PrimaryListenHandle ? listen : undefined;
     const server = handle?.server as (Server & { _connections: number }) | undefined;
     let accepted = handle !== undefined && !handle.closed && handle.onconnection !== null && !refusing;
-    if (accepted && server && server.maxConnections != null && server._connections >= server.maxConnections) accepted = false;
+    // A full server refuses: the primary tries the other workers, then closes it as node would.
+    if (accepted && server && atConnectionLimit(server)) accepted = false;
     sendToPrimary({ act: "ack", seq: message.seq, accepted, connections: this.connectionCount() + (accepted ? 1 : 0) });
     if (accepted) handle!.onconnection!(0, clientHandle);
     else (clientHandle as { close(): void } | undefined)?.close();
   }
+}
+
+/**
+ * net's own `maxConnections` rule for the running Node (lib/net.js onconnection):
+ * Node 20 checks `maxConnections &&`, so 0 means no limit; from Node 21 it checks
+ * `maxConnections != null`, so 0 refuses every connection.
+ */
+const ZERO_REFUSES_ALL = Number(process.versions.node.split(".")[0]) >= 21;
+
+function atConnectionLimit(server: Server & { _connections: number }): boolean {
+  const max = server.maxConnections as number | null | undefined;
+  if (max == null || (max === 0 && !ZERO_REFUSES_ALL)) return false;
+  return server._connections >= max;
 }
