@@ -56,10 +56,12 @@ export interface CloseNotice { cmd: typeof CMD; act: "close"; key: string }
 export interface HandoffAck { cmd: typeof CMD; act: "ack"; seq: number; accepted: boolean; connections: number }
 export interface LoadReport { cmd: typeof CMD; act: "load"; connections: number }
 export interface ReadyNotice { cmd: typeof CMD; act: "ready" }
+/** The worker drains on its own (SIGTERM sent to it): out of rotation before its servers close. */
+export interface DrainingNotice { cmd: typeof CMD; act: "draining" }
 export interface Heartbeat { cmd: typeof CMD; act: "heartbeat"; stats: WorkerStats }
 export interface MetricsReply { cmd: typeof CMD; act: "metrics"; seq: number; metrics: unknown[] }
 
-export type WorkerMessage = ListenRequest | CloseNotice | HandoffAck | LoadReport | ReadyNotice | Heartbeat | MetricsReply;
+export type WorkerMessage = ListenRequest | CloseNotice | HandoffAck | LoadReport | ReadyNotice | DrainingNotice | Heartbeat | MetricsReply;
 
 // ---- primary → worker -------------------------------------------------------
 export interface ListenReply { cmd: typeof CMD; act: "listening"; seq: number; error: string | null; sockname: SockName | null }
@@ -108,6 +110,8 @@ export function parseWorkerMessage(raw: unknown): WorkerMessage | null {
       return isCount(raw.connections) ? (raw as unknown as LoadReport) : null;
     case "ready":
       return raw as unknown as ReadyNotice;
+    case "draining":
+      return raw as unknown as DrainingNotice;
     case "heartbeat":
       return isStats(raw.stats) ? (raw as unknown as Heartbeat) : null;
     case "metrics":

@@ -76,6 +76,8 @@ export class Corral extends EventEmitter {
     this.hooks = {
       acceptors: this.acceptors,
       ready: (worker) => this.markReady(worker),
+      // Out of rotation at once, before its servers close (the socket stays open: connections wait for the slot's next worker).
+      draining: (worker) => void this.drain(worker),
       heartbeat: (worker) => this.checkMemory(worker),
       metrics: (worker, reply) => this.emit("worker-metrics", { worker, seq: reply.seq, metrics: reply.metrics }),
       disconnect: (worker) => this.acceptors.detach(worker),

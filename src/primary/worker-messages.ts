@@ -15,6 +15,8 @@ export interface MessageHandlers {
   readonly acceptors: Acceptors;
   /** The worker is ready to take connections. */
   ready(worker: ManagedWorker): void;
+  /** The worker began draining on its own (someone sent it SIGTERM). */
+  draining(worker: ManagedWorker): void;
   /** Called after the heartbeat's figures were recorded on `worker`. */
   heartbeat(worker: ManagedWorker): void;
   metrics(worker: ManagedWorker, reply: MetricsReply): void;
@@ -57,6 +59,9 @@ function handleWorkerMessage(worker: ManagedWorker, message: WorkerMessage, to: 
       break;
     case "ready":
       to.ready(worker);
+      break;
+    case "draining":
+      to.draining(worker);
       break;
     case "heartbeat":
       worker.recordHeartbeat(message.stats);

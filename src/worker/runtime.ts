@@ -108,9 +108,14 @@ function main(settings: WorkerSettings): void {
   // A terminal signals the whole foreground process group, workers included: Ctrl-C (SIGINT),
   // Ctrl-\ (SIGQUIT), and SIGHUP when it closes. The primary decides what they mean (drain,
   // reload: src/cli/signals.ts), so a worker must not die on them by itself.
-  // A SIGTERM sent to one worker (or to every process of a systemd unit) drains that worker.
+  // A SIGTERM sent to one worker (or to every process of a systemd unit) drains that worker;
+  // the primary hears it first, so it stops routing here and keeps the sockets open (this
+  // worker's servers closing must not look like the app closing them).
   for (const signal of ["SIGINT", "SIGQUIT", "SIGHUP"] as const) process.on(signal, () => {});
-  process.on("SIGTERM", () => drainNow(settings.killTimeoutMs));
+  process.on("SIGTERM", () => {
+    if (!isDraining()) sendToPrimary({ act: "draining" });
+    drainNow(settings.killTimeoutMs);
+  });
 
   startHeartbeat(heartbeatMs, {
     connections: () => listens.connectionCount(),
