@@ -13,7 +13,8 @@
  * the server then listens on its own SO_REUSEPORT socket (own-listen.ts).
  *
  * Unix socket paths and inherited fds keep node's own cluster path (the primary
- * is a real node:cluster primary, so it answers those itself).
+ * is a real node:cluster primary, so it answers those itself); `exclusive` and
+ * `reusePort` listens never reach `_getServer`. listen-watch.ts counts those.
  */
 import cluster from "node:cluster";
 import { constants as osConstants } from "node:os";
@@ -176,6 +177,12 @@ export class ListenRegistry {
     const used = this.indexes.get(pending.indexKey);
     used?.delete(pending.index);
     if (used && used.size === 0) this.indexes.delete(pending.indexKey);
+  }
+
+  /** Whether `server` listens through the primary (or on the port it holds). */
+  serves(server: Server): boolean {
+    for (const handle of this.handles.values()) if (handle.server === server) return true;
+    return false;
   }
 
   /** Open connections over every server listening through the primary. */

@@ -15,6 +15,7 @@ import { drain, isDraining } from "./drain.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { HttpStats } from "./http-stats.js";
 import { ListenRegistry, type ServerListen } from "./listen.js";
+import { ListenWatch } from "./listen-watch.js";
 import { setRegistry, type ShutdownHook } from "./shared-state.js";
 import { decodeWorkerEnv, type WorkerSettings } from "../worker-env.js";
 
@@ -60,16 +61,21 @@ function main(settings: WorkerSettings): void {
       stats.instrument(handle.server);
       if (reportLoad) handle.server.on("connection", onConnection);
     },
-    onSettled() {
-      if (waitReady) return;
-      // "Ready" = every server the app opened is listening: wait a turn so that
-      // servers opened in the same startup tick have asked too.
-      setImmediate(() => {
-        if (listens.pendingCount === 0 && listens.handles.size > 0) sendReady();
-      });
-    },
+    onSettled: () => checkReady(),
   }, settings.balance === "os");
   listens.install();
+  const watch = new ListenWatch((server) => listens.serves(server), () => checkReady());
+  watch.install();
+
+  // "Ready" = every server the app opened is listening: wait a turn so that
+  // servers opened in the same startup tick have asked too.
+  function checkReady(): void {
+    if (waitReady) return;
+    setImmediate(() => {
+      const listening = listens.handles.size + watch.passThrough.size;
+      if (listens.pendingCount === 0 && watch.pendingCount === 0 && listening > 0) sendReady();
+    });
+  }
 
   setRegistry({
     id,
@@ -83,6 +89,7 @@ function main(settings: WorkerSettings): void {
 
   const drainNow = (timeoutMs: number): void => {
     const servers: Server[] = [...listens.handles.values()].map((h) => h.server);
+    for (const server of watch.passThrough) if (!servers.includes(server)) servers.push(server);
     void drain({ servers: () => servers, stats, hooks }, timeoutMs);
   };
 
