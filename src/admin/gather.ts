@@ -8,16 +8,12 @@
  * scrapers costs the workers one request each, and two listeners on the
  * supervisor serve every round.
  */
-import type { Corral } from "../primary/corral.js";
+import type { Corral, CorralProcessEvents } from "../primary/corral.js";
 import type { ManagedWorker } from "../primary/managed-worker.js";
 import { CMD } from "../protocol.js";
 import type { CorralEvents } from "../status.js";
 
-export interface WorkerMetricsReply {
-  worker: ManagedWorker;
-  seq: number;
-  metrics: unknown[];
-}
+export type WorkerMetricsReply = CorralProcessEvents["worker-metrics"];
 
 interface Round {
   seq: number;

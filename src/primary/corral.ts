@@ -15,7 +15,7 @@ import { isResolvedOptions, resolveOptions } from "../config/resolve.js";
 import type { CorralOptions, ResolvedOptions } from "../config/types.js";
 import { drainTrouble } from "../drain-exit.js";
 import { CorralError, WorkerFailedError, allErrored, badOption, reloadFailed } from "../errors.js";
-import type { CorralEventName, CorralEvents, SupervisorSnapshot } from "../status.js";
+import type { CorralEvents, SupervisorSnapshot } from "../status.js";
 import { Acceptors } from "./acceptors.js";
 import { crashReport } from "./crash-report.js";
 import { cutOffError, drainWorker } from "./drain.js";
@@ -33,6 +33,18 @@ import { setupWorkers, spawnWorker, type SpawnHooks } from "./spawn.js";
 import { Watchdog } from "./watchdog.js";
 
 type Lifecycle = "idle" | "starting" | "running" | "stopping" | "stopped";
+
+/**
+ * Events besides CorralEvents (which /events streams to the dashboard): these carry an Error
+ * and a live worker record, which belong to the embedding process, not on the wire.
+ */
+export interface CorralProcessEvents {
+  /** Every slot gave up: the supervisor is stopping (the CLI exits 1 with this error). */
+  fatal: CorralError;
+  /** A worker's answer to a metrics request (the admin server's gatherer listens). */
+  "worker-metrics": { worker: ManagedWorker; seq: number; metrics: unknown[] };
+}
+type AllEvents = CorralEvents & CorralProcessEvents;
 
 let clusterInUse = false;
 
@@ -79,7 +91,7 @@ export class Corral extends EventEmitter {
       // Out of rotation at once, before its servers close (the socket stays open: connections wait for the slot's next worker).
       draining: (worker) => void this.drain(worker),
       heartbeat: (worker) => this.checkMemory(worker),
-      metrics: (worker, reply) => this.emit("worker-metrics", { worker, seq: reply.seq, metrics: reply.metrics }),
+      metrics: (worker, reply) => this.emitEvent("worker-metrics", { worker, seq: reply.seq, metrics: reply.metrics }),
       disconnect: (worker) => this.acceptors.detach(worker),
       exit: (worker, code, signal) => this.onExit(worker, code, signal),
       log: (level, message) => this.log(level, message),
@@ -263,7 +275,7 @@ export class Corral extends EventEmitter {
     return [...this.workers];
   }
 
-  override on<E extends CorralEventName>(event: E, listener: (payload: CorralEvents[E]) => void): this;
+  override on<E extends keyof AllEvents>(event: E, listener: (payload: AllEvents[E]) => void): this;
   override on(event: string | symbol, listener: (...args: any[]) => void): this;
   override on(event: string | symbol, listener: (...args: any[]) => void): this {
     return super.on(event, listener);
@@ -366,7 +378,7 @@ export class Corral extends EventEmitter {
     if (active.length > 0 && active.every((s) => s.state === "errored")) {
       const error = allErrored(lastCrashOutput(this.slots), !this.served);
       this.log("error", error.message);
-      this.emit("fatal", error);
+      this.emitEvent("fatal", error);
       void this.stop("every worker errored");
     }
   }
@@ -474,7 +486,7 @@ export class Corral extends EventEmitter {
     }
   }
 
-  private emitEvent<E extends CorralEventName>(event: E, payload: CorralEvents[E]): void {
+  private emitEvent<E extends keyof AllEvents>(event: E, payload: AllEvents[E]): void {
     this.emit(event, payload);
   }
 
