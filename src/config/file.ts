@@ -8,7 +8,8 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { badConfig, unknownOption } from "../errors.js";
 import { OPTION_KEYS, isOptionKey, type OptionLayer, type OptionSources, type RawOptions } from "./keys.js";
-import { EsmInCommonJsError, importModule, TypeScriptUnavailableError, TYPESCRIPT_EXTENSIONS } from "./import-module.js";
+import { EsmInCommonJsError, importModule, TypeScriptUnavailableError } from "./import-module.js";
+import { TYPESCRIPT_EXTENSIONS } from "./typescript.js";
 
 /** Looked up in this order in the working directory when no --config is given. */
 const CONFIG_FILE_NAMES: readonly string[] = [

@@ -7,19 +7,12 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-
-export const TYPESCRIPT_EXTENSIONS: readonly string[] = [".ts", ".mts", ".cts"];
+import { isTypeScript, nodeStripsTypes } from "./typescript.js";
 
 /** How to get TypeScript support, for the error shown when neither route works. */
 const TYPESCRIPT_HOW_TO =
   "TypeScript needs Node >= 22.18 (or >= 22.6 with --experimental-strip-types) or tsx installed " +
   "(npm install --save-dev tsx); or write the file as .mjs or .json";
-
-/** True when this Node strips types itself; `process.features.typescript` is missing before 22.10. */
-function nodeStripsTypes(): boolean {
-  const features = process.features as { typescript?: string | false };
-  return typeof features.typescript === "string";
-}
 
 interface TsxApi {
   tsImport(specifier: string, parentURL: string): Promise<unknown>;
@@ -64,7 +57,7 @@ export class TypeScriptUnavailableError extends Error {}
 /** The module namespace of `file` (absolute). Throws TypeScriptUnavailableError when a .ts file cannot be loaded at all. */
 export async function importModule(file: string, cwd: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href;
-  if (!TYPESCRIPT_EXTENSIONS.includes(path.extname(file)) || nodeStripsTypes()) {
+  if (!isTypeScript(file) || nodeStripsTypes()) {
     if (isEsmInCommonJsPackage(file)) return importAsEsm(file);
     return (await import(url)) as Record<string, unknown>;
   }

@@ -3,11 +3,10 @@
  * and, for TypeScript entries, make node able to run them.
  */
 import { createRequire } from "node:module";
-import { extname, join, dirname } from "node:path";
+import { join, dirname } from "node:path";
 import { pathToFileURL } from "node:url";
+import { isTypeScript, nodeCanStripTypes, nodeStripsTypes } from "../config/typescript.js";
 import { CorralError } from "../errors.js";
-
-const TS_EXTENSIONS = new Set([".ts", ".mts", ".cts"]);
 
 export const RUNTIME_URL = new URL("../worker/runtime.js", import.meta.url).href;
 
@@ -16,21 +15,15 @@ export function workerExecArgv(entry: string, nodeArgs: readonly string[]): stri
   return [...typescriptArgs(entry), "--import", RUNTIME_URL, ...nodeArgs];
 }
 
-function versionAtLeast(major: number, minor: number): boolean {
-  const [maj, min] = process.versions.node.split(".").map(Number) as [number, number];
-  return maj > major || (maj === major && min >= minor);
-}
-
 /**
  * Node's own type stripping where the version has it (on by default from 22.18
  * and 23.6, behind a flag from 22.6), else tsx when the app or corral can
  * resolve it, else a usage error saying how to enable TypeScript.
  */
 export function typescriptArgs(entry: string): string[] {
-  if (!TS_EXTENSIONS.has(extname(entry))) return [];
-  const features = process.features as { typescript?: unknown };
-  if (features.typescript) return [];
-  if (versionAtLeast(22, 6)) return ["--experimental-strip-types", "--disable-warning=ExperimentalWarning"];
+  if (!isTypeScript(entry)) return [];
+  if (nodeStripsTypes()) return [];
+  if (nodeCanStripTypes()) return ["--experimental-strip-types", "--disable-warning=ExperimentalWarning"];
   const tsx = resolveTsx(entry);
   if (tsx) return ["--import", tsx];
   throw new CorralError(
