@@ -48,7 +48,7 @@ const list = (text) => text.split(",").map((s) => s.trim()).filter(Boolean);
 
 const nodeVersion = execFileSync(node, ["-p", "process.versions.node"], { encoding: "utf8" }).trim();
 // corral's own rule, so that the bench skips exactly what `corral start --balance os` refuses.
-const reusePortModule = join(root, "dist/config/reuse-port.js");
+const reusePortModule = join(root, "dist/config/reuse-port-support.js");
 const reusePortProblem = existsSync(reusePortModule)
   ? (await import(pathToFileURL(reusePortModule).href)).reusePortUnavailable(nodeVersion, process.platform)
   : "corral is not built (npm run build)";

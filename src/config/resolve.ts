@@ -14,7 +14,7 @@ import { optionsFromEnv } from "./env.js";
 import { OPTION_KEYS, isOptionKey, sourceName, type OptionKey } from "./keys.js";
 import type { OptionLayer, OptionSources, RawOptions } from "./keys.js";
 import { mergeSources } from "./merge.js";
-import { reusePortUnavailable } from "./reuse-port.js";
+import { reusePortUnavailable } from "./reuse-port-support.js";
 import { BALANCE_STRATEGIES, LOG_FORMATS, type ResolvedOptions } from "./types.js";
 import * as parse from "./values.js";
 

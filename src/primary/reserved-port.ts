@@ -15,7 +15,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { ListenRequest, SockName } from "../protocol.js";
-import { bindReusePort, errnoCode, type TcpHandle } from "../reuse-port.js";
+import { bindReusePort, errnoCode, type TcpHandle } from "../reuse-port-bind.js";
 import type { ManagedWorker } from "./managed-worker.js";
 
 export class ReservedPort {

@@ -22,7 +22,7 @@ import type { Server } from "node:net";
 import { acceptorKey, type Handoff, type ListenReply, type SockName } from "../protocol.js";
 import { sendToPrimary } from "./channel.js";
 import { OwnListen } from "./own-listen.js";
-import { UV_TCP_IPV6ONLY } from "../reuse-port.js";
+import { UV_TCP_IPV6ONLY } from "../reuse-port-bind.js";
 
 type GetServer = (server: Server, options: ListenOptions, cb: (err: number, handle?: unknown) => void) => void;
 

@@ -6,7 +6,7 @@
  */
 import type { Server } from "node:net";
 import type { SockName } from "../protocol.js";
-import { bindReusePort, type TcpHandle } from "../reuse-port.js";
+import { bindReusePort, type TcpHandle } from "../reuse-port-bind.js";
 import { sendToPrimary } from "./channel.js";
 
 export class OwnListen {

@@ -8,7 +8,7 @@ import { loadConfigFile } from "../../src/config/file.js";
 import { OPTION_KEYS, type OptionLayer, type RawOptions } from "../../src/config/keys.js";
 import { mergeSources } from "../../src/config/merge.js";
 import { defaultName, resolveOptions, type ResolveContext } from "../../src/config/resolve.js";
-import { reusePortUnavailable } from "../../src/config/reuse-port.js";
+import { reusePortUnavailable } from "../../src/config/reuse-port-support.js";
 import type { CorralError } from "../../src/errors.js";
 import { tempTree } from "../helpers/corral.js";
 import { corralError } from "../helpers/errors.js";
