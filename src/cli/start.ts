@@ -10,6 +10,7 @@ import { openControlServer } from "../control/server.js";
 import { CorralError } from "../errors.js";
 import { Corral } from "../primary/corral.js";
 import { parseStartArgs, START_HELP } from "./args.js";
+import { startedByNpm, watchLauncher } from "./launcher-watch.js";
 import { handleSignals } from "./signals.js";
 import { resolveStartOptions } from "./start-options.js";
 
@@ -70,6 +71,13 @@ async function superviseInForeground(corral: Corral): Promise<number> {
   });
   // logrotate's postrotate (not a default action: that would end the primary and with it every worker).
   process.on("SIGUSR2", () => void corral.reopenLogs());
+  if (startedByNpm(process.env)) {
+    const stopWatching = watchLauncher((why) => {
+      corral.log("warn", `npm started corral and ${why}: shutting down (run corral with exec, see the README)`);
+      void shutdown("launcher exited");
+    });
+    corral.once("shutdown", stopWatching);
+  }
   corral.on("fatal", () => {
     exitCode = 1;
   });
