@@ -55,6 +55,8 @@ export function formatSupervisor(s: SupervisorSnapshot): string {
     `${s.name}: pid ${s.pid}, up ${formatUptime(s.uptimeMs)}, ${s.workersReady}/${s.workersDesired} workers ready, ` +
     `${s.balance}, ${s.reloads} reload${s.reloads === 1 ? "" : "s"}, listening ${listenAddress(s)}` +
     (s.shuttingDown ? ", SHUTTING DOWN" : "") +
+    // Absent in a snapshot from a corral older than the field.
+    (s.logLinesDropped > 0 ? `, ${s.logLinesDropped} log lines dropped (--log-buffer)` : "") +
     `\n  entry ${s.entry} (node ${s.node}, corral ${s.version})\n\n`;
   const rows = s.workers.map((w) => [
     String(w.id),
