@@ -56,6 +56,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "log-buffer": { key: "logBuffer", type: "string", example: "4M" },
   user: { key: "user", type: "string", example: "www-data" },
   group: { key: "group", type: "string", example: "www-data" },
+  "allow-ports": { key: "allowPorts", type: "string", example: "80,443,3000-3010" },
   watch: { key: "watch", type: "boolean" },
   config: { key: "config", type: "string", example: "corral.config.json" },
   help: { key: "help", type: "boolean", short: "h" },
@@ -203,6 +204,8 @@ Options:                                                   (default)
                            file) before lines are dropped     (${DEFAULTS.logBufferBytes / 1024 / 1024}M)
   --user USER              run workers as USER (the primary must be root)
   --group GROUP            run workers as GROUP
+  --allow-ports LIST       TCP ports workers may listen on, like
+                           80,443,3000-3010                  (any)
   --watch                  reload when the app's files change (off)
   --config FILE            config file                       (./corral.config.*)
   -h, --help               show this help

@@ -40,6 +40,7 @@ export const OPTION_KEYS: readonly OptionKey[] = Object.freeze([
   "reloadParallel",
   "user",
   "group",
+  "allowPorts",
   "watch",
   "nodeArgs",
   "args",

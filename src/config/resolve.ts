@@ -14,6 +14,7 @@ import { optionsFromEnv } from "./env.js";
 import { OPTION_KEYS, isOptionKey, sourceName, type OptionKey } from "./keys.js";
 import type { OptionLayer, OptionSources, RawOptions } from "./keys.js";
 import { mergeSources } from "./merge.js";
+import { parsePortList } from "./ports.js";
 import { reusePortUnavailable } from "./reuse-port-support.js";
 import { BALANCE_STRATEGIES, LOG_FORMATS, type ResolvedOptions } from "./types.js";
 import * as parse from "./values.js";
@@ -160,6 +161,7 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
     reloadParallel: integer("reloadParallel", DEFAULTS.reloadParallel, 1, 1024),
     user,
     group: text("group"),
+    allowPorts: given("allowPorts") ? parsePortList(from("allowPorts"), values.allowPorts) : null,
     sources: Object.freeze({ ...merged.sources }),
     watch: boolean("watch", DEFAULTS.watch),
     nodeArgs: Object.freeze(given("nodeArgs") ? parse.parseStringList(from("nodeArgs"), values.nodeArgs) : []),

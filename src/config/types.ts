@@ -5,6 +5,7 @@
  * in milliseconds and bytes, frozen.
  */
 import type { OptionSources } from "./keys.js";
+import type { PortRange } from "./ports.js";
 
 export type BalanceStrategy = "round-robin" | "least-connections" | "ip-hash" | "os";
 export const BALANCE_STRATEGIES: readonly BalanceStrategy[] = ["round-robin", "least-connections", "ip-hash", "os"];
@@ -33,6 +34,8 @@ export interface CorralOptions {
   reloadParallel?: number;
   user?: string;
   group?: string;
+  /** TCP ports workers may listen on: "80,443,3000-3010" or a list. Default: any. */
+  allowPorts?: string | number | Array<string | number>;
   watch?: boolean;
   /** Extra arguments for node in each worker (before the entry). */
   nodeArgs?: string[];
@@ -85,6 +88,8 @@ export interface ResolvedOptions {
   readonly reloadParallel: number;
   readonly user: string | null;
   readonly group: string | null;
+  /** null: any port. */
+  readonly allowPorts: readonly PortRange[] | null;
   readonly watch: boolean;
   readonly nodeArgs: readonly string[];
   readonly args: readonly string[];

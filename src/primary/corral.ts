@@ -21,6 +21,7 @@ import { crashReport } from "./crash-report.js";
 import { cutOffError, drainWorker } from "./drain.js";
 import { hangVerdict, memoryVerdict } from "./health.js";
 import { refuseInspectorSignal } from "./inspector-signal.js";
+import { listenPolicy } from "./listen-policy.js";
 import { resolveWorkerIdentity, type WorkerIdentity } from "./privileges.js";
 import type { ManagedWorker } from "./managed-worker.js";
 import { reusePortDrainWarning } from "./reserved-port.js";
@@ -85,8 +86,10 @@ export class Corral extends EventEmitter {
       user: sourceName(sources, "user"),
       group: sourceName(sources, "group"),
     });
+    const dropsPrivileges = this.identity.uid !== undefined || this.identity.gid !== undefined;
     this.hooks = {
       acceptors: this.acceptors,
+      listenPolicy: listenPolicy(this.options.allowPorts, dropsPrivileges),
       ready: (worker) => this.markReady(worker),
       // Out of rotation at once, before its servers close (the socket stays open: connections wait for the slot's next worker).
       draining: (worker) => void this.drain(worker),

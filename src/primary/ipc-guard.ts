@@ -29,6 +29,8 @@ export interface ChannelGuardEvents {
   rejected(reason: string): void;
   /** The stream from the worker is corrupt: the worker must go. Called once. */
   corrupt(reason: string): void;
+  /** Well-formed messages of node's own a policy forbids (listen-policy.ts): dropped, and `reply` sent back. */
+  refuse?(message: unknown): { reason: string; reply: unknown } | null;
 }
 
 type Listener = (this: ChildProcess, message: unknown, handle: unknown) => void;
@@ -58,6 +60,11 @@ export function guardChannel(child: ChildProcess, events: ChannelGuardEvents): v
     // node only expects an acknowledgement while a handle it sent awaits one.
     if (typeof cmd === "string" && HANDSHAKE.has(cmd) && !Array.isArray(internals._handleQueue)) {
       return rejected(`dropped a forged ${cmd} (no handle was in flight)`);
+    }
+    const refusal = events.refuse?.(message);
+    if (refusal) {
+      if (child.connected) child.send(refusal.reply as never, (error: Error | null) => void error);
+      return rejected(refusal.reason);
     }
     for (const listener of listeners) {
       try {

@@ -64,6 +64,7 @@ export function spawnWorker(slotId: number, o: ResolvedOptions, output: Output, 
       worker.killReason = reason;
       worker.kill("SIGKILL");
     },
+    refuse: (message) => hooks.listenPolicy.internal(message),
   });
   // node:cluster's Worker re-emits its process's 'error', and an 'error' nobody listens to is thrown:
   // this listener is what keeps a failed send or fork from ending the primary.

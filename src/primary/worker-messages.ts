@@ -5,14 +5,17 @@
  * replies go to the supervisor. This runs for every acknowledged hand-off (the
  * hot path), so the handlers are one object built once, not closures per message.
  */
-import { parseWorkerMessage, type MetricsReply, type WorkerMessage } from "../protocol.js";
+import { CMD, parseWorkerMessage, type ListenReply, type MetricsReply, type WorkerMessage } from "../protocol.js";
 import type { Acceptors } from "./acceptors.js";
+import type { ListenPolicy } from "./listen-policy.js";
 import type { ManagedWorker } from "./managed-worker.js";
 import type { Level } from "./output.js";
 
 /** Where the messages go; one object built once by the supervisor. */
 export interface MessageHandlers {
   readonly acceptors: Acceptors;
+  /** Which listens a worker may have the primary make (--allow-ports, --user). */
+  readonly listenPolicy: ListenPolicy;
   /** The worker is ready to take connections. */
   ready(worker: ManagedWorker): void;
   /** The worker began draining on its own (someone sent it SIGTERM). */
@@ -46,14 +49,17 @@ function handleWorkerMessage(worker: ManagedWorker, message: WorkerMessage, to: 
     case "load":
       worker.connections = message.connections;
       break;
-    case "listen":
-      void to.acceptors.listen(worker, message).then((reply) => {
+    case "listen": {
+      const refused = to.listenPolicy.tcp(message);
+      const refusal: ListenReply = { cmd: CMD, act: "listening", seq: message.seq, error: "EACCES", sockname: null };
+      void (refused === null ? to.acceptors.listen(worker, message) : Promise.resolve(refusal)).then((reply) => {
         if (reply === null) return;
         worker.send(reply);
         if (reply.error) worker.listenError = reply.error;
-        if (reply.error) to.log("warn", `worker ${worker.slotId} could not listen on ${message.address ?? "*"}:${message.port}: ${reply.error}`);
+        if (reply.error) to.log("warn", `worker ${worker.slotId} could not listen on ${message.address ?? "*"}:${message.port}: ${reply.error}${refused ? ` (${refused})` : ""}`);
       });
       break;
+    }
     case "close":
       to.acceptors.close(worker, message.key);
       break;

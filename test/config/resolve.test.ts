@@ -39,6 +39,7 @@ describe("resolveOptions defaults", () => {
       reloadParallel: 1,
       user: null,
       group: null,
+      allowPorts: null,
       watch: false,
       nodeArgs: [],
       args: [],
@@ -149,6 +150,10 @@ describe("bad values name their source and what is allowed", () => {
     ["max memory in bytes", { maxMemory: 512 }, {}, "--max-memory: 512 is not valid; expected a size of at least 64M (a fresh worker uses ~50 MB; leave it out for no limit)"],
     ["max memory 0", { maxMemory: "0" }, {}, '--max-memory: "0" is not valid; expected a size of at least 64M (a fresh worker uses ~50 MB; leave it out for no limit)'],
     ["kill timeout 0", { killTimeout: 0 }, {}, "--kill-timeout: 0 is not valid; expected a duration from 1s to 24 days, like 500ms, 10s or 2m"],
+    ["allow ports: a range the wrong way round", { allowPorts: "3010-3000" }, {}, '--allow-ports: "3010-3000" is not valid; expected a list of ports and ranges from 0 to 65535, like 80,443,3000-3010'],
+    ["allow ports: past 65535", { allowPorts: [80, 70000] }, {}, "--allow-ports: [80, 70000] is not valid; expected a list of ports and ranges from 0 to 65535, like 80,443,3000-3010"],
+    ["allow ports: a name", { allowPorts: "http" }, { allowPorts: "CORRAL_ALLOW_PORTS" }, 'CORRAL_ALLOW_PORTS: "http" is not valid; expected a list of ports and ranges from 0 to 65535, like 80,443,3000-3010'],
+    ["allow ports: empty", { allowPorts: " , " }, {}, '--allow-ports: " , " is not valid; expected a list of ports and ranges from 0 to 65535, like 80,443,3000-3010'],
     ["balance os with user", { balance: "os", user: "nobody" }, { user: "CORRAL_USER" }, "--balance os cannot be combined with CORRAL_USER: the kernel shares an SO_REUSEPORT port only between sockets of the same user, and the primary holds the port as root; use another --balance strategy with --user"],
     ["node args", { nodeArgs: "--inspect" }, {}, 'nodeArgs: "--inspect" is not valid; expected a list of strings'],
     ["env", { env: { PORT: [1] } }, {}, "env.PORT: [1] is not valid; expected a string"],
@@ -261,4 +266,16 @@ describe("--balance os", () => {
       assert.equal((error as CorralError).exitCode, 2);
     }
   });
+});
+
+describe("--allow-ports", () => {
+  const cases: Array<[unknown, Array<{ low: number; high: number }>]> = [
+    ["80,443,3000-3010", [{ low: 80, high: 80 }, { low: 443, high: 443 }, { low: 3000, high: 3010 }]],
+    ["8080 9090", [{ low: 8080, high: 8080 }, { low: 9090, high: 9090 }]],
+    [3000, [{ low: 3000, high: 3000 }]],
+    [[0, "8000-8001"], [{ low: 0, high: 0 }, { low: 8000, high: 8001 }]],
+  ];
+  for (const [allowPorts, expected] of cases) {
+    it(`${JSON.stringify(allowPorts)}`, () => assert.deepEqual(resolve({ entry: "server.js", allowPorts: allowPorts as string }).allowPorts, expected));
+  }
 });
