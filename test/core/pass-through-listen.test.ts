@@ -1,10 +1,11 @@
 // Servers corral does not balance (a unix socket, which node's own cluster path
-// serves; `exclusive: true`, where the worker binds its own socket) still make
-// the worker ready, and are closed on reload and shutdown like any other.
+// serves; `exclusive: true` or `reusePort: true`, where the worker binds its own
+// socket) still make the worker ready, and are closed on reload and shutdown like any other.
 import assert from "node:assert/strict";
 import http from "node:http";
 import { join } from "node:path";
 import { test } from "node:test";
+import { reusePortUnavailable } from "../../src/config/reuse-port.js";
 import { controlPath, controlStatus } from "../helpers/control-socket.js";
 import { fixture, runCli, startCorral, tempDir, waitFor } from "../helpers/corral.js";
 
@@ -19,8 +20,12 @@ function get(target: { socketPath: string } | { port: number }): Promise<{ pid: 
   });
 }
 
-for (const mode of ["unix", "exclusive"] as const) {
-  test(`an app listening ${mode === "unix" ? "on a unix socket" : "with exclusive: true"} becomes ready, reloads and stops`, async () => {
+const HOW = { unix: "on a unix socket", exclusive: "with exclusive: true", "reuse-port": "with reusePort: true" } as const;
+
+for (const mode of ["unix", "exclusive", "reuse-port"] as const) {
+  // reusePort exists from Node 22.12: older Node has no such listen to test (CI runs Node 22 and 24 too).
+  const skip = mode === "reuse-port" ? (reusePortUnavailable() ?? false) : false;
+  test(`an app listening ${HOW[mode]} becomes ready, reloads and stops`, { skip }, async () => {
     const name = `pass-through-${mode}`;
     const socketPath = join(tempDir(), "app.sock");
     const corral = startCorral(["start", fixture("pass-through.cjs"), "--workers", "1", "--name", name, "--listen-timeout", "5s"],
