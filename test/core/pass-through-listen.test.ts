@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { join } from "node:path";
 import { test } from "node:test";
-import { reusePortUnavailable } from "../../src/config/reuse-port.js";
+import { reusePortUnavailable } from "../../src/config/reuse-port-support.js";
 import { controlPath, controlStatus } from "../helpers/control-socket.js";
 import { fixture, runCli, startCorral, tempDir, waitFor } from "../helpers/corral.js";
 
