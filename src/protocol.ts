@@ -60,16 +60,27 @@ export interface ReadyNotice { cmd: typeof CMD; act: "ready" }
 export interface DrainingNotice { cmd: typeof CMD; act: "draining" }
 export interface Heartbeat { cmd: typeof CMD; act: "heartbeat"; stats: WorkerStats }
 export interface MetricsReply { cmd: typeof CMD; act: "metrics"; seq: number; metrics: unknown[] }
+/** The loopback port SIGUSR1 opens the worker's inspector on (worker/inspector-port.ts). */
+export interface InspectorPort { cmd: typeof CMD; act: "inspector"; port: number }
+/** A diagnostic order is done: its file is written (or `error` says why not). */
+export interface DiagnosticReply { cmd: typeof CMD; act: "diagnostic"; seq: number; error: string | null }
+/** The app's worker.healthCheck() result, sent with each heartbeat while the app has one. */
+export interface HealthReport { cmd: typeof CMD; act: "health"; ok: boolean; error: string | null }
 
-export type WorkerMessage = ListenRequest | CloseNotice | HandoffAck | LoadReport | ReadyNotice | DrainingNotice | Heartbeat | MetricsReply;
+export type WorkerMessage =
+  | ListenRequest | CloseNotice | HandoffAck | LoadReport | ReadyNotice | DrainingNotice | Heartbeat | MetricsReply
+  | InspectorPort | DiagnosticReply | HealthReport;
 
 // ---- primary → worker -------------------------------------------------------
 export interface ListenReply { cmd: typeof CMD; act: "listening"; seq: number; error: string | null; sockname: SockName | null }
 export interface Handoff { cmd: typeof CMD; act: "conn"; key: string; seq: number }
 export interface DrainOrder { cmd: typeof CMD; act: "drain"; timeoutMs: number }
 export interface MetricsRequest { cmd: typeof CMD; act: "metrics"; seq: number }
+export type DiagnosticKind = "profile" | "report" | "heap-snapshot" | "inspector-close";
+/** Write a diagnostic file at `path` (heap-snapshot: while draining, after the last request); reply with DiagnosticReply. */
+export interface DiagnosticOrder { cmd: typeof CMD; act: "diagnostic"; seq: number; kind: DiagnosticKind; path: string; durationMs: number }
 
-export type PrimaryMessage = ListenReply | Handoff | DrainOrder | MetricsRequest;
+export type PrimaryMessage = ListenReply | Handoff | DrainOrder | MetricsRequest | DiagnosticOrder;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
@@ -116,6 +127,12 @@ export function parseWorkerMessage(raw: unknown): WorkerMessage | null {
       return isStats(raw.stats) ? (raw as unknown as Heartbeat) : null;
     case "metrics":
       return isCount(raw.seq) && Array.isArray(raw.metrics) ? (raw as unknown as MetricsReply) : null;
+    case "inspector":
+      return isInt(raw.port) && raw.port > 0 && raw.port <= 65535 ? (raw as unknown as InspectorPort) : null;
+    case "diagnostic":
+      return isCount(raw.seq) && (raw.error === null || isShortString(raw.error, 4096)) ? (raw as unknown as DiagnosticReply) : null;
+    case "health":
+      return typeof raw.ok === "boolean" && (raw.error === null || isShortString(raw.error, 4096)) ? (raw as unknown as HealthReport) : null;
     default:
       return null;
   }

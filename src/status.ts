@@ -52,9 +52,31 @@ export interface SupervisorSnapshot {
   admin: string | null;
   /** Output lines dropped because stdout, stderr or a log file did not keep up (or failed); see --log-buffer. */
   logLinesDropped: number;
+  /** Hung workers' stacks and health checks (primary/diagnostics/). */
+  diagnostics: DiagnosticsSnapshot;
   primaryRss: number;
   primaryCpuSeconds: number;
   workers: WorkerSnapshot[];
+}
+
+/** The stack of the last worker judged hung, taken before it was killed. */
+export interface HangCapture {
+  /** Epoch ms. */
+  at: number;
+  id: number;
+  pid: number;
+  reason: string;
+  /** "fn (file:line:column)" per frame, innermost first; null when none could be taken. */
+  stack: string[] | null;
+  /** "no stack: …" when `stack` is null. */
+  stackError: string | null;
+}
+
+export interface DiagnosticsSnapshot {
+  lastHang: HangCapture | null;
+  /** Hung workers whose stack was taken, and those that showed none. */
+  hangStacks: number;
+  hangStacksMissed: number;
 }
 
 /** Events the supervisor emits (Corral is an EventEmitter) and streams on /events. */
@@ -64,7 +86,8 @@ export interface CorralEvents {
   "worker-exit": { id: number; pid: number; code: number | null; signal: string | null; expected: boolean };
   "worker-restart": { id: number; delayMs: number };
   "worker-errored": { id: number; lastStderr: string[] };
-  "worker-hung": { id: number; pid: number; silentMs: number };
+  /** `stack`: "fn (file:line:column)" per frame, innermost first, or null and `stackError` says why ("no stack: …"). */
+  "worker-hung": { id: number; pid: number; silentMs: number; stack: string[] | null; stackError: string | null };
   "worker-memory": { id: number; pid: number; rss: number; limit: number };
   "reload-start": { workers: number };
   "reload-done": { ms: number };

@@ -18,6 +18,7 @@ import { CorralError, WorkerFailedError, allErrored, badOption, reloadFailed } f
 import type { CorralEvents, SupervisorSnapshot } from "../status.js";
 import { Acceptors } from "./acceptors.js";
 import { crashReport } from "./crash-report.js";
+import { Diagnostics } from "./diagnostics/diagnostics.js";
 import { cutOffError, drainWorker } from "./drain.js";
 import { hangVerdict, memoryVerdict } from "./health.js";
 import { refuseInspectorSignal } from "./inspector-signal.js";
@@ -68,6 +69,8 @@ export class Corral extends EventEmitter {
   private readonly identity: WorkerIdentity;
   /** Where each worker's messages and process events go. */
   private readonly hooks: SpawnHooks;
+  /** Hung workers' stacks and the diagnostic orders of `corral profile` and the like. */
+  readonly diagnostics = new Diagnostics((level, message) => this.log(level, message));
   /** The admin server's URL once it listens (set by the admin server), for `status` and the dashboard. */
   adminUrl: string | null = null;
 
@@ -95,6 +98,8 @@ export class Corral extends EventEmitter {
       draining: (worker) => void this.drain(worker),
       heartbeat: (worker) => this.checkMemory(worker),
       metrics: (worker, reply) => this.emitEvent("worker-metrics", { worker, seq: reply.seq, metrics: reply.metrics }),
+      diagnostic: (worker, reply) => this.diagnostics.orders.reply(worker, reply),
+      health: () => {},
       disconnect: (worker) => this.acceptors.detach(worker),
       exit: (worker, code, signal) => this.onExit(worker, code, signal),
       log: (level, message) => this.log(level, message),
@@ -260,6 +265,7 @@ export class Corral extends EventEmitter {
       workers: this.workers,
       slots: this.slots,
       logLinesDropped: this.output.dropped,
+      diagnostics: this.diagnostics.snapshot(),
     });
   }
 
@@ -445,8 +451,11 @@ export class Corral extends EventEmitter {
       const hung = hangVerdict(worker, this.options.hangTimeoutMs, now, heardSince);
       if (!hung) continue;
       worker.killReason = hung.reason;
-      this.emitEvent("worker-hung", { id: worker.slotId, pid: worker.pid, silentMs: hung.silentMs });
-      worker.kill("SIGKILL");
+      // Its stack first (a second at most), then the kill: the log says why the next hang happened.
+      void this.diagnostics.captureHang(worker, hung.reason).then(({ stack, stackError }) => {
+        this.emitEvent("worker-hung", { id: worker.slotId, pid: worker.pid, silentMs: hung.silentMs, stack, stackError });
+        worker.kill("SIGKILL");
+      });
     }
   }
 

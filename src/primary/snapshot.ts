@@ -4,7 +4,7 @@
  */
 import type { ResolvedOptions } from "../config/types.js";
 import type { SockName } from "../protocol.js";
-import type { SupervisorSnapshot, WorkerSnapshot } from "../status.js";
+import type { DiagnosticsSnapshot, SupervisorSnapshot, WorkerSnapshot } from "../status.js";
 import { VERSION } from "../version.js";
 import type { ManagedWorker } from "./managed-worker.js";
 import { activeSlots, countReady, type Slot } from "./slot.js";
@@ -21,6 +21,7 @@ export interface SnapshotSources {
   slots: ReadonlyMap<number, Slot>;
   /** Output lines lost to a destination that did not keep up or failed. */
   logLinesDropped: number;
+  diagnostics: DiagnosticsSnapshot;
 }
 
 export function buildSnapshot(from: SnapshotSources, now = Date.now()): SupervisorSnapshot {
@@ -71,6 +72,7 @@ export function buildSnapshot(from: SnapshotSources, now = Date.now()): Supervis
     listening: acceptors.listening,
     admin: from.adminUrl,
     logLinesDropped: from.logLinesDropped,
+    diagnostics: from.diagnostics,
     primaryRss: process.memoryUsage.rss(),
     primaryCpuSeconds: (cpu.user + cpu.system) / 1e6,
     workers,

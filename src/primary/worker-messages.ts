@@ -5,7 +5,7 @@
  * replies go to the supervisor. This runs for every acknowledged hand-off (the
  * hot path), so the handlers are one object built once, not closures per message.
  */
-import { CMD, parseWorkerMessage, type ListenReply, type MetricsReply, type WorkerMessage } from "../protocol.js";
+import { CMD, parseWorkerMessage, type DiagnosticReply, type HealthReport, type ListenReply, type MetricsReply, type WorkerMessage } from "../protocol.js";
 import type { Acceptors } from "./acceptors.js";
 import type { ListenPolicy } from "./listen-policy.js";
 import type { ManagedWorker } from "./managed-worker.js";
@@ -23,6 +23,8 @@ export interface MessageHandlers {
   /** Called after the heartbeat's figures were recorded on `worker`. */
   heartbeat(worker: ManagedWorker): void;
   metrics(worker: ManagedWorker, reply: MetricsReply): void;
+  diagnostic(worker: ManagedWorker, reply: DiagnosticReply): void;
+  health(worker: ManagedWorker, report: HealthReport): void;
   log(level: Level, message: string): void;
 }
 
@@ -75,6 +77,15 @@ function handleWorkerMessage(worker: ManagedWorker, message: WorkerMessage, to: 
       break;
     case "metrics":
       to.metrics(worker, message);
+      break;
+    case "inspector":
+      worker.inspectorPort = message.port;
+      break;
+    case "diagnostic":
+      to.diagnostic(worker, message);
+      break;
+    case "health":
+      to.health(worker, message);
       break;
   }
 }

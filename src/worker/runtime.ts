@@ -11,9 +11,11 @@
 import cluster from "node:cluster";
 import type { Server, Socket } from "node:net";
 import { onPrimaryMessage, sendToPrimary } from "./channel.js";
+import { onDiagnosticOrder } from "./diagnostics.js";
 import { drain, isDraining } from "./drain.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { HttpStats } from "./http-stats.js";
+import { reserveInspectorPort } from "./inspector-port.js";
 import { ListenRegistry, type ServerListen } from "./listen.js";
 import { ListenWatch } from "./listen-watch.js";
 import { setRegistry, type ShutdownHook } from "./shared-state.js";
@@ -109,8 +111,12 @@ function main(settings: WorkerSettings): void {
           sendToPrimary({ act: "metrics", seq: message.seq, metrics: await collectAppMetrics() });
         });
         break;
+      case "diagnostic":
+        onDiagnosticOrder(message, hooks);
+        break;
     }
   });
+  reserveInspectorPort();
 
   // A terminal signals the whole foreground process group, workers included: Ctrl-C (SIGINT),
   // Ctrl-\ (SIGQUIT), and SIGHUP when it closes. The primary decides what they mean (drain,

@@ -1,0 +1,47 @@
+/**
+ * The supervisor's diagnostics of its workers: the stack of a hung worker
+ * before it is killed (hang-stack.ts), the orders behind `corral profile`,
+ * `report` and `heap-snapshot` (orders.ts), and what status shows of them.
+ */
+import type { DiagnosticsSnapshot, HangCapture } from "../../status.js";
+import type { Level } from "../output.js";
+import type { ManagedWorker } from "../managed-worker.js";
+import { captureHangStack, formatFrame } from "./hang-stack.js";
+import { DiagnosticOrders } from "./orders.js";
+
+/**
+ * How long a hung worker may take to show its stack. A spinning worker answers in
+ * well under 300 ms; the kill waits no longer than this for one that does not.
+ */
+export const HANG_STACK_TIMEOUT_MS = 1_000;
+
+export class Diagnostics {
+  readonly orders = new DiagnosticOrders();
+  lastHang: HangCapture | null = null;
+  /** Hung workers whose stack was captured, and those that showed none. */
+  hangStacks = 0;
+  hangStacksMissed = 0;
+
+  constructor(private readonly log: (level: Level, message: string) => void) {}
+
+  snapshot(): DiagnosticsSnapshot {
+    return { lastHang: this.lastHang, hangStacks: this.hangStacks, hangStacksMissed: this.hangStacksMissed };
+  }
+
+  /** Takes and logs the stack of `worker`, judged hung for `reason`; never rejects, bounded by HANG_STACK_TIMEOUT_MS. */
+  async captureHang(worker: ManagedWorker, reason: string): Promise<HangCapture> {
+    const { frames, error } = await captureHangStack(worker.pid, worker.inspectorPort, HANG_STACK_TIMEOUT_MS);
+    const stack = frames?.map(formatFrame) ?? null;
+    const who = `worker ${worker.slotId} (pid ${worker.pid})`;
+    if (stack) {
+      this.hangStacks++;
+      this.log("error", `${who} ${reason}; its JavaScript stack:`);
+      for (const frame of stack) this.log("error", `    at ${frame}`);
+    } else {
+      this.hangStacksMissed++;
+      this.log("error", `${who} ${reason}; ${error}`);
+    }
+    this.lastHang = { at: Date.now(), id: worker.slotId, pid: worker.pid, reason, stack, stackError: error };
+    return this.lastHang;
+  }
+}
