@@ -95,7 +95,7 @@ export class Corral extends EventEmitter {
       listenPolicy: listenPolicy(this.options.allowPorts, dropsPrivileges),
       ready: (worker) => this.markReady(worker),
       // Out of rotation at once, before its servers close (the socket stays open: connections wait for the slot's next worker).
-      draining: (worker) => void this.drain(worker),
+      draining: (worker) => this.selfDrained(worker),
       heartbeat: (worker) => this.checkMemory(worker),
       metrics: (worker, reply) => this.emitEvent("worker-metrics", { worker, seq: reply.seq, metrics: reply.metrics }),
       diagnostic: (worker, reply) => this.diagnostics.orders.reply(worker, reply),
@@ -313,6 +313,20 @@ export class Corral extends EventEmitter {
     const startMs = worker.readyAt - worker.forkedAt;
     this.emitEvent("worker-ready", { id: worker.slotId, pid: worker.pid, startMs });
     this.log("info", `worker ${worker.slotId} (pid ${worker.pid}) ready in ${startMs} ms`);
+  }
+
+  /**
+   * A worker drains on its own (SIGTERM sent to it): out of rotation now, and — not being a crash —
+   * its slot gets the next worker at once, while it finishes its requests. One that does this within
+   * --min-uptime of starting is left to the restart policy when it exits (backoff: never a fork loop).
+   */
+  private selfDrained(worker: ManagedWorker): void {
+    void this.drain(worker);
+    const slot = this.slots.get(worker.slotId);
+    if (!slot || slot.worker !== worker || slot.state !== "running" || this.shuttingDown) return;
+    if (Date.now() - worker.forkedAt < this.options.minUptimeMs) return;
+    this.log("info", `worker ${slot.id} (pid ${worker.pid}) drains on its own (SIGTERM): starting its successor`);
+    slot.worker = this.fork(slot);
   }
 
   private onExit(worker: ManagedWorker, code: number | null, signal: string | null): void {
