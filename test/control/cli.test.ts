@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
 import type { SupervisorSnapshot } from "../../src/status.js";
 import { CLI, fixture, isAlive, request, runCli, startCorral, tempDir, waitFor } from "../helpers/corral.js";
+import { readableInstall } from "../helpers/other-user.js";
 
 function home(): string {
   return join(tempDir("corral-cli-"), "home");
@@ -164,9 +165,10 @@ describe("names and privacy", () => {
     const asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
     if (spawnSync("setpriv", ["--version"]).status !== 0) return t.skip("setpriv is not installed");
     const probe = `require("net").connect(${JSON.stringify(join(dir, "secret.sock"))}).on("connect", () => { console.log("CONNECTED"); process.exit(0) }).on("error", (e) => { console.log(e.code); process.exit(0) })`;
-    const connect = spawnSync(asNobody[0]!, [...asNobody.slice(1), process.execPath, "-e", probe], { encoding: "utf8", timeout: 15_000 });
+    const readable = readableInstall(); // nobody cannot read this clone if it sits in a private directory
+    const connect = spawnSync(asNobody[0]!, [...asNobody.slice(1), readable.node, "-e", probe], { encoding: "utf8", timeout: 15_000 });
     assert.equal(connect.stdout.trim(), "EACCES", connect.stderr);
-    const status = spawnSync(asNobody[0]!, [...asNobody.slice(1), process.execPath, CLI, "status", "secret"], {
+    const status = spawnSync(asNobody[0]!, [...asNobody.slice(1), readable.node, readable.cli, "status", "secret"], {
       encoding: "utf8", timeout: 15_000, env: { ...process.env, CORRAL_HOME: dir }, cwd: "/",
     });
     assert.equal(status.status, 1, status.stderr);

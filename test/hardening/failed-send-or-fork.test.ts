@@ -10,6 +10,7 @@ import { test } from "node:test";
 import { startWithAdmin } from "../helpers/admin.js";
 import { controlRequest, readyPids } from "../helpers/control-socket.js";
 import { fixture, isAlive, request, startCorral, tempDir, waitFor } from "../helpers/corral.js";
+import { readableInstall } from "../helpers/other-user.js";
 import { mark, since } from "../helpers/output-mark.js";
 
 /** One GET /metrics on `agent`'s kept-alive connection; resolves with the status, or the error's code. */
@@ -116,7 +117,9 @@ test("forks that fail (ENOENT and EACCES emitted, ELOOP thrown) back off and the
   chmodSync(join(dir, ".."), 0o755);
   // As root, the workers run as nobody: a directory only root can enter makes their exec fail with EACCES.
   const user = isRoot ? ["--user", "nobody"] : [];
-  const corral = startCorral(["start", app, "-w", "2", "--name", "fork-fails", "--max-restarts", "100", "--min-uptime", "1s", ...user], { node, cwd: dir });
+  // Workers as nobody load corral's runtime from a readable copy (this clone may be private).
+  const cli = isRoot ? readableInstall().cli : undefined;
+  const corral = startCorral(["start", app, "-w", "2", "--name", "fork-fails", "--max-restarts", "100", "--min-uptime", "1s", ...user], { node, cwd: dir, cli });
   const port = await corral.ready(2);
   const socket = join(corral.home, "fork-fails.sock");
   const [victim, survivor] = await readyPids(socket);

@@ -4,12 +4,13 @@
 // service down.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { controlPath, controlStatus } from "../helpers/control-socket.js";
 import { readLog } from "../helpers/log-files.js";
 import { fixture, request, runCli, startCorral, tempDir, waitFor } from "../helpers/corral.js";
+import { readableInstall } from "../helpers/other-user.js";
 
 const ISO = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z";
 const read = readLog;
@@ -90,14 +91,11 @@ const canDrop = isRoot && (() => {
 })();
 
 test("with --user nobody the files stay the primary's: workers log into a directory only root can write", { skip: canDrop ? false : "needs root and the nobody user" }, async () => {
-  const appDir = tempDir("corral-priv-logs-");
-  chmodSync(appDir, 0o755);
-  const app = join(appDir, "app.cjs");
-  copyFileSync(fixture("log-app.cjs"), app);
-  chmodSync(app, 0o644);
+  const install = readableInstall(); // corral and the app where nobody can read them, wherever this clone is
+  const app = install.add(fixture("log-app.cjs"));
   const logDir = tempDir("corral-root-logs-"); // 0700, root's
   const out = join(logDir, "%w.log");
-  const corral = startCorral(["start", app, "-w", "1", "--name", "privlogs", "--user", "nobody", "--log-file", out], { cwd: appDir });
+  const corral = startCorral(["start", app, "-w", "1", "--name", "privlogs", "--user", "nobody", "--log-file", out], install.run);
   const port = await corral.ready(1);
   await request(port, "/");
   await waitFor(() => read(join(logDir, "1.log")).includes("req 1 1 "), "the worker's line in its file");
