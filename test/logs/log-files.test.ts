@@ -3,13 +3,13 @@
 // files; --timestamps prefixes prefix lines with an ISO-8601 time. A file that fails never takes the
 // service down.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { readdirSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { closeSync, openSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { controlPath, controlStatus } from "../helpers/control-socket.js";
 import { readLog } from "../helpers/log-files.js";
-import { fixture, request, runCli, startCorral, tempDir, waitFor } from "../helpers/corral.js";
+import { CLI, fixture, request, runCli, startCorral, tempDir, waitFor } from "../helpers/corral.js";
 import { readableInstall } from "../helpers/other-user.js";
 
 const ISO = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z";
@@ -100,4 +100,30 @@ test("with --user nobody the files stay the primary's: workers log into a direct
   await request(port, "/");
   await waitFor(() => read(join(logDir, "1.log")).includes("req 1 1 "), "the worker's line in its file");
   await corral.stop();
+});
+
+test("stdout and stderr redirected to a file (> app.log 2>&1): every line arrives, and the last one before exit", async () => {
+  const dir = tempDir("corral-redirect-");
+  const file = join(dir, "app.log");
+  const env = { CORRAL_HOME: join(dir, "home") };
+  const fd = openSync(file, "a");
+  // Not through startCorral: its stdout and stderr are pipes, and this is about a regular file.
+  const child = spawn(process.execPath, [CLI, "start", fixture("log-app.cjs"), "-w", "2", "--name", "redirected"], {
+    env: { ...process.env, ...env }, stdio: ["ignore", fd, fd], detached: true,
+  });
+  closeSync(fd);
+  try {
+    const port = Number((await waitFor(() => /\[w\d:\d+\] listening (\d+)/.exec(read(file)), `the app listening, in ${file}`))[1]);
+    for (let i = 0; i < 6; i++) await request(port, "/?size=40");
+    await waitFor(() => (read(file).match(/ req \d \d x+$/gm)?.length ?? 0) === 6, "the six request lines");
+    const stopped = await runCli(["stop", "redirected"], { env });
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.match(read(file), /^\[corral\] stopped$/m);
+  } finally {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // stopped already
+    }
+  }
 });

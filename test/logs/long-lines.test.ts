@@ -35,6 +35,18 @@ test("an 80 MB line: well under a second of the primary's CPU, cut at 64 KiB and
   await corral.stop();
 });
 
+test("binary garbage and broken UTF-8 on a worker's stdout and stderr: the primary reads on, the lines arrive", async () => {
+  const corral = startCorral(["start", fixture("log-app.cjs"), "-w", "1", "--name", "garbage"]);
+  const port = await corral.ready(1);
+  const reply = await request(port, "/garbage");
+  assert.equal(reply.status, 200);
+  await request(port, "/?size=40");
+  await waitFor(() => /^\[w1:\d+\] req 1 \d+ x+$/m.test(corral.stdout), "a normal line after the garbage");
+  assert.match(corral.stdout, /^\[w1:\d+\] before\uFFFD\uFFFDafter$/m, "invalid bytes become U+FFFD");
+  assert.equal((await controlStatus(controlPath(corral.home, "garbage"))).workersReady, 1);
+  await corral.stop();
+});
+
 test("80 MB with no newline: bounded the same way, and the worker's next line after its newline comes through", async () => {
   const { cpuSeconds, rssGrowth, corral, port } = await measure("nonewline", "/long?mb=80&newline=0");
   assert.ok(cpuSeconds < 0.5, `the primary spent ${cpuSeconds.toFixed(3)} s of CPU`);

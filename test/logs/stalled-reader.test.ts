@@ -4,7 +4,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { controlPath, controlStatus } from "../helpers/control-socket.js";
-import { fixture, isAlive, startCorral, waitFor } from "../helpers/corral.js";
+import { join } from "node:path";
+import { fixture, isAlive, startCorral, tempDir, waitFor } from "../helpers/corral.js";
+import { readLog } from "../helpers/log-files.js";
 import { underLoad } from "../helpers/load.js";
 
 const MB = 1024 * 1024;
@@ -17,7 +19,8 @@ const RSS_GROWTH_BOUND = 80 * MB;
 const STALL_MS = 20_000;
 
 test("a stalled stdout reader for 20 s under load, then a reader that exits: bounded, counted, still serving", { timeout: 90_000 }, async () => {
-  const corral = startCorral(["start", fixture("log-app.cjs"), "-w", "2", "--name", "stalled", "--log-buffer", "1M"]);
+  const logFile = join(tempDir("corral-stalled-"), "out.log");
+  const corral = startCorral(["start", fixture("log-app.cjs"), "-w", "2", "--name", "stalled", "--log-buffer", "1M", "--log-file", logFile]);
   const port = await corral.ready(2);
   const socket = controlPath(corral.home, "stalled");
   const before = await controlStatus(socket);
@@ -49,9 +52,11 @@ test("a stalled stdout reader for 20 s under load, then a reader that exits: bou
   // The reader goes away: the next writes fail with EPIPE, and the service must not notice.
   corral.child.stdout!.destroy();
   corral.child.stderr!.destroy();
+  const fileBefore = readLog(logFile).length;
   await underLoad(port, { keepAlive: 2, fresh: 1 }, async (load) => {
     await load.progress(500);
   });
+  await waitFor(() => / req \d \d+ x+\n/.test(readLog(logFile).slice(fileBefore)), "the log file still gets the lines");
   const after = await controlStatus(socket);
   assert.equal(after.pid, before.pid, "the same primary answers");
   assert.ok(isAlive(before.pid));
