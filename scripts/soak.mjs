@@ -4,7 +4,7 @@
 // a leak in the primary, a connection lost in a rare interleaving.
 //
 //   npm run soak                          10 minutes
-//   npm run soak -- --minutes 2           a short try (the leak check needs 3 minutes or more)
+//   npm run soak -- --minutes 2           a short try (the leak check needs 4 minutes or more)
 //   npm run soak -- --workers 2 --seconds 90
 //
 // Load (loopback only): keep-alive clients, connection-per-request clients and slow requests
@@ -20,8 +20,9 @@
 //   (the primary cannot know which; a reload or a scale must lose nothing);
 // - a reload or scale failed, or corral did not exit 0 on SIGTERM at the end;
 // - the last minute's fd count or RSS exceeds the second minute's by more than 10 % (a leak).
-//   Minutes 2 and 10 both run 4 workers; the fd count is the lowest of a few reads, so
-//   hand-offs in flight at that instant do not count.
+//   Minutes 2 and 10 both run 4 workers (in a run of an odd number of minutes, the last even
+//   minute is compared); the fd count is the lowest of a few reads, so hand-offs in flight at
+//   that instant do not count.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
@@ -299,16 +300,19 @@ console.log(`primary's log: ${restarts} worker exits by SIGKILL reported`);
 for (const failure of failures.slice(0, 20)) console.log(`  failure: ${failure}`);
 if (totals.failed > 0) problems.push(`${totals.failed} requests failed beyond the killed workers' own connections`);
 
+// Even minutes run 4 workers, odd ones 2: the second minute is compared with the last even one
+// (the last minute itself in a run of an even number of minutes, such as the default 10).
 const second = rows.find((r) => r.minute === 2);
-const last = rows.at(-1);
+const last = rows.filter((r) => r.minute % 2 === 0).at(-1);
 if (second && last && last.minute > 2) {
-  for (const [label, key] of [["fd count", "fds"], ["RSS", "rssMb"]]) {
+  for (const [label, key, unit] of [["fd count", "fds", ""], ["RSS", "rssMb", " MB"]]) {
     const growth = last[key] / second[key];
-    console.log(`${label}: minute 2 ${second[key].toFixed?.(1) ?? second[key]} → minute ${last.minute} ${last[key].toFixed?.(1) ?? last[key]} (${((growth - 1) * 100).toFixed(1)} %)`);
+    const show = (row) => `${key === "fds" ? row[key] : row[key].toFixed(1)}${unit}`;
+    console.log(`${label}: minute 2 ${show(second)} → minute ${last.minute} ${show(last)} (${growth >= 1 ? "+" : ""}${((growth - 1) * 100).toFixed(1)} %)`);
     if (growth > LEAK_LIMIT) problems.push(`${label} grew ${((growth - 1) * 100).toFixed(1)} % from minute 2 to minute ${last.minute} (limit ${((LEAK_LIMIT - 1) * 100).toFixed(0)} %): a leak?`);
   }
 } else {
-  console.log("leak check: skipped (it compares the last minute with the second: run 3 minutes or more)");
+  console.log("leak check: skipped (it compares the second minute with the last even one: run 4 minutes or more)");
 }
 
 if (problems.length > 0) {
