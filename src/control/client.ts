@@ -1,13 +1,19 @@
 /**
- * The CLI's end of the control socket: HTTP over $CORRAL_HOME/<name>.sock.
+ * The CLI's end of the control socket: HTTP over $CORRAL_HOME/<name>.sock, in
+ * whichever of the candidate folders it is (paths.ts): a supervisor started by
+ * systemd is found from a login shell, whose XDG_RUNTIME_DIR points elsewhere.
+ * Folders another user owns are not trusted and not looked in.
  *
  * A socket file nobody answers on (ECONNREFUSED) belongs to a supervisor that
  * died without cleaning up (SIGKILL, OOM); we remove it so the next
- * `corral start` with that name and the next `corral status` see a clean home.
+ * `corral start` with that name and the next `corral status` see a clean home
+ * (unless a live process holds the name's lock: a supervisor starting up).
  */
-import { readdirSync, unlinkSync } from "node:fs";
+import { existsSync, readdirSync, unlinkSync } from "node:fs";
 import http from "node:http";
-import { corralHome, socketPath } from "./paths.js";
+import { basename, dirname, join } from "node:path";
+import { lockHolder } from "./name-lock.js";
+import { candidateHomes, untrustedHome } from "./paths.js";
 import { CorralError, notRunning, type CorralErrorCode } from "../errors.js";
 import { LineSplitter } from "../logs/line-splitter.js";
 
@@ -39,7 +45,27 @@ const MAX_STREAMED_LINE = 1024 * 1024;
 const GONE = new Set(["ENOENT", "ECONNREFUSED", "ENOTSOCK"]);
 
 export async function callControl(name: string, request: ControlRequest, env: NodeJS.ProcessEnv = process.env): Promise<ControlReply> {
-  const path = socketPath(name, env);
+  for (const home of trustedHomes(env)) {
+    const path = join(home, `${name}.sock`);
+    if (!existsSync(path)) continue;
+    try {
+      return await callAt(path, name, request);
+    } catch (error) {
+      if (!(error instanceof CorralError && error.code === "CORRAL_ERR_NOT_RUNNING")) throw error;
+    }
+  }
+  throw notRunning(name);
+}
+
+/** The candidate folders this user may trust; an explicit CORRAL_HOME that is not trusted is an error. */
+function trustedHomes(env: NodeJS.ProcessEnv): string[] {
+  const homes = candidateHomes(env);
+  const problem = env.CORRAL_HOME ? untrustedHome(env.CORRAL_HOME) : null;
+  if (problem) throw new CorralError("CORRAL_ERR_CONTROL", `CORRAL_HOME: ${problem}`);
+  return homes.filter((home) => untrustedHome(home) === null);
+}
+
+async function callAt(path: string, name: string, request: ControlRequest): Promise<ControlReply> {
   try {
     return await send(path, request);
   } catch (first) {
@@ -122,6 +148,7 @@ function send(path: string, request: ControlRequest): Promise<ControlReply> {
 }
 
 function removeStale(path: string): void {
+  if (lockHolder(dirname(path), basename(path, ".sock")) !== null) return; // a supervisor is starting there
   try {
     unlinkSync(path);
   } catch {
@@ -134,18 +161,21 @@ export interface SupervisorEntry {
   path: string;
 }
 
-/** Names of the sockets in $CORRAL_HOME (live or not: the caller asks each one). */
+/** The sockets in every candidate folder (live or not: the caller asks each one), one per name. */
 export function listSockets(env: NodeJS.ProcessEnv = process.env): SupervisorEntry[] {
-  const home = corralHome(env);
-  let files: string[];
-  try {
-    files = readdirSync(home);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw new CorralError("CORRAL_ERR_CONTROL", `cannot read ${home}: ${(error as Error).message}`, { cause: error });
+  const found = new Map<string, SupervisorEntry>();
+  for (const home of trustedHomes(env)) {
+    let files: string[];
+    try {
+      files = readdirSync(home);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw new CorralError("CORRAL_ERR_CONTROL", `cannot read ${home}: ${(error as Error).message}`, { cause: error });
+    }
+    for (const file of files) {
+      const name = file.slice(0, -".sock".length);
+      if (file.endsWith(".sock") && !found.has(name)) found.set(name, { name, path: join(home, file) });
+    }
   }
-  return files
-    .filter((file) => file.endsWith(".sock"))
-    .map((file) => ({ name: file.slice(0, -".sock".length), path: socketPath(file.slice(0, -".sock".length), env) }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
 }

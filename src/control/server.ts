@@ -4,6 +4,7 @@
  * filesystem: the socket's directory is private to its owner.
  */
 import { existsSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
 import http from "node:http";
 import net from "node:net";
 import { basename, dirname } from "node:path";
@@ -11,7 +12,8 @@ import { nameInUse } from "../errors.js";
 import type { SupervisorSnapshot } from "../status.js";
 import { callControl, unwrap } from "./client.js";
 import type { Corral } from "../primary/corral.js";
-import { ensurePrivateHome, socketPath } from "./paths.js";
+import { acquireNameLock } from "./name-lock.js";
+import { candidateHomes, ensurePrivateHome, untrustedHome } from "./paths.js";
 import { REQUEST_LIMITS } from "./request-limits.js";
 import { handleControl } from "./routes.js";
 
@@ -49,17 +51,33 @@ function suggestName(corral: Corral): string | undefined {
 }
 
 export async function openControlServer(corral: Corral): Promise<ControlServer> {
-  ensurePrivateHome();
-  const path = socketPath(corral.options.name);
-  if (existsSync(path)) {
-    if (await isLive(path)) throw nameInUse(corral.options.name, path, await describeRunning(corral.options.name), suggestName(corral));
-    unlinkSync(path); // a supervisor that died without cleaning up
+  const name = corral.options.name;
+  const home = ensurePrivateHome();
+  const path = join(home, `${name}.sock`);
+  const inUse = async (where: string, pid?: number): Promise<Error> =>
+    nameInUse(name, where, (await describeRunning(name)) ?? (pid ? `pid ${pid}` : undefined), suggestName(corral));
+  // The same name may run where the other rules put it (started by systemd, or from a login shell).
+  for (const other of candidateHomes()) {
+    const elsewhere = join(other, `${name}.sock`);
+    if (other !== home && untrustedHome(other) === null && existsSync(elsewhere) && (await isLive(elsewhere))) throw await inUse(elsewhere);
   }
+  const lock = acquireNameLock(home, name);
+  if ("heldBy" in lock) throw await inUse(path, lock.heldBy);
   const server = http.createServer(REQUEST_LIMITS, (req, res) => void handleControl(corral, req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(path, () => resolve());
-  });
+  try {
+    if (existsSync(path)) {
+      // Holding the lock, only a supervisor from before locks could answer here.
+      if (await isLive(path)) throw await inUse(path);
+      unlinkSync(path); // a supervisor that died without cleaning up
+    }
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(path, () => resolve());
+    });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   let closed = false;
   return {
     path,
@@ -73,6 +91,7 @@ export async function openControlServer(corral: Corral): Promise<ControlServer> 
       } catch {
         // already gone
       }
+      lock.release();
     },
   };
 }

@@ -16,7 +16,9 @@ import { freePort } from "../helpers/daemons.js";
 const UNIT = join(ROOT, "deploy/systemd/corral-demo.service");
 const ENV_FILE = join(ROOT, "deploy/systemd/corral-demo.env");
 const DEMO = ["corral-demo", "server.js", "--workers", "4", "--kill-timeout", "30s"];
-const AS = { dir: "/srv/corral-demo", node: "/usr/bin/node", cli: "/srv/corral-demo/node_modules/corral/dist/cli/main.js", user: "corral" };
+const AS = { dir: "/srv/corral-demo", node: "/usr/bin/node", cli: "/srv/corral-demo/node_modules/corral/dist/cli/main.js", user: "corral", home: "/home/corral/.corral" };
+/** What the unit pins as its control folder: the generating shell's CORRAL_HOME. */
+const CORRAL_HOME = tempDir("corral-home-");
 
 function appDir(): string {
   const dir = realpathSync(tempDir("corral-systemd-"));
@@ -26,11 +28,11 @@ function appDir(): string {
 
 async function generate(): Promise<string> {
   const dir = appDir();
-  const { code, stdout, stderr } = await runCli(["systemd", ...DEMO], { cwd: dir });
+  const { code, stdout, stderr } = await runCli(["systemd", ...DEMO], { cwd: dir, env: { CORRAL_HOME } });
   assert.equal(code, 0, stderr);
   const unit = stdout.split(CLI).join(AS.cli).split(process.execPath).join(AS.node).split(dir).join(AS.dir);
   // The CLI writes User= for a non-root caller and nothing for root; the example runs as `corral`.
-  return unit.replace(/^User=.*\n/m, "").replace(/^WorkingDirectory=/m, `User=${AS.user}\nWorkingDirectory=`);
+  return unit.replace(/^User=.*\n/m, "").replace(/^WorkingDirectory=/m, `User=${AS.user}\nWorkingDirectory=`).split(CORRAL_HOME).join(AS.home);
 }
 
 test("deploy/systemd/corral-demo.service is what `corral systemd` prints", async () => {
