@@ -70,8 +70,7 @@ test("corral top shows every worker live in a terminal and q restores it", async
   assert.equal(pane("#{alternate_on}"), "0");
   tmux("kill-session", "-t", "top");
 
-  corral.signal("SIGTERM");
-  await corral.exit();
+  await corral.stop();
 });
 
 test("without a terminal, corral top prints one frame with rates and exits; NAME may be left out", async () => {
@@ -95,6 +94,5 @@ test("without a terminal, corral top prints one frame with rates and exits; NAME
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /no corral named "nothere" is running/);
   assert.equal((await runCli(["top", "a", "b"])).code, 2);
-  corral.signal("SIGTERM");
-  await corral.exit();
+  await corral.stop();
 });
