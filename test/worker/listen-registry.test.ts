@@ -216,3 +216,18 @@ test("a handle net has not wired yet (no onconnection) refuses, so the primary r
   assert.equal(closed, true);
   assert.equal(sent.at(-1)!.accepted, false);
 });
+
+test("maxConnections follows the running Node's own rule: 0 is no limit on Node 20, refuses everything from 21", () => {
+  const { registry: r } = registry();
+  listen(server(0, 0), tcp(null, 3000));
+  r.settle(reply(1, null, SOCKNAME));
+  const handle = r.handles.get(acceptorKey(null, 3000, 4, 0)) as PrimaryListenHandle;
+  const delivered: unknown[] = [];
+  handle.onconnection = (_err, client) => delivered.push(client);
+  let closed = false;
+  r.accept({ cmd: CMD, act: "conn", key: handle.key, seq: 1 }, { close: () => (closed = true) }, false);
+  const zeroRefuses = Number(process.versions.node.split(".")[0]) >= 21;
+  assert.equal(sent.at(-1)!.accepted, !zeroRefuses);
+  assert.equal(closed, zeroRefuses);
+  assert.equal(delivered.length, zeroRefuses ? 0 : 1);
+});
