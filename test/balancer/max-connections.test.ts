@@ -45,3 +45,21 @@ test("maxConnections 5 per worker, 20 clients: 10 are served, the other 10 are c
   for (const v of visits) v.socket.destroy();
   await corral.stop();
 });
+
+test("maxConnections 0 means what it means to the running Node (no limit on Node 20, refuse all from Node 21)", async () => {
+  // Plain node first, in this process: the rule to follow.
+  const plain = net.createServer((socket) => socket.end("hi\n"));
+  plain.maxConnections = 0;
+  await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", resolve));
+  const expected = (await visit((plain.address() as net.AddressInfo).port, 5_000)).outcome;
+  plain.close();
+
+  const name = "max-connections-zero";
+  const corral = startCorral(["start", fixture("max-connections.cjs"), "--workers", "1", "--name", name], { env: { MAX_CONNECTIONS: "0" } });
+  const port = await corral.ready(1);
+  const { outcome, socket } = await visit(port, 5_000);
+  socket.destroy();
+  console.log(`# maxConnections 0 on Node ${process.versions.node}: plain node ${expected}, corral ${outcome}`);
+  assert.equal(outcome, expected);
+  await corral.stop();
+});
