@@ -17,7 +17,9 @@ export type CorralErrorCode =
   | "CORRAL_ERR_STOPPED"
   | "CORRAL_ERR_CUT_OFF"
   | "CORRAL_ERR_CONTROL"
-  | "CORRAL_ERR_DIAGNOSTIC";
+  | "CORRAL_ERR_DIAGNOSTIC"
+  | "CORRAL_ERR_MESSAGE_TOO_LARGE"
+  | "CORRAL_ERR_MESSAGE_RATE";
 
 /** Codes that mean "the user asked for something invalid": the CLI exits 2 for these. */
 const USAGE_CODES: ReadonlySet<CorralErrorCode> = new Set([

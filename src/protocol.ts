@@ -9,6 +9,8 @@
  * Every message from a worker is validated with `parseWorkerMessage` before the
  * primary acts on it: a worker can send anything, the primary must not crash.
  */
+import { topicProblem } from "./message-limits.js";
+
 export const CMD = "NODE_CORRAL";
 
 export interface SockName {
@@ -67,9 +69,17 @@ export interface DiagnosticReply { cmd: typeof CMD; act: "diagnostic"; seq: numb
 /** The app's worker.healthCheck() result, sent with each heartbeat while the app has one. */
 export interface HealthReport { cmd: typeof CMD; act: "health"; ok: boolean; error: string | null }
 
+/** worker.broadcast (to: null) or worker.send (to: a slot id); `json` is the data, serialised once by the sender. */
+export interface TalkRequest { cmd: typeof CMD; act: "talk"; to: number | null; topic: string; json: string }
+/** The worker registered worker.onLeader: it may be granted leadership. */
+export interface LeaderCandidate { cmd: typeof CMD; act: "leader-candidate" }
+/** The worker's leader `stop` callbacks have settled for this term. */
+export interface LeaderStopped { cmd: typeof CMD; act: "leader-stopped"; term: number }
+
 export type WorkerMessage =
   | ListenRequest | CloseNotice | HandoffAck | LoadReport | ReadyNotice | DrainingNotice | Heartbeat | MetricsReply
-  | InspectorPort | DiagnosticReply | HealthReport;
+  | InspectorPort | DiagnosticReply | HealthReport
+  | TalkRequest | LeaderCandidate | LeaderStopped;
 
 // ---- primary → worker -------------------------------------------------------
 export interface ListenReply { cmd: typeof CMD; act: "listening"; seq: number; error: string | null; sockname: SockName | null }
@@ -80,7 +90,12 @@ export type DiagnosticKind = "profile" | "report" | "heap-snapshot" | "inspector
 /** Write a diagnostic file at `path` (heap-snapshot: while draining, after the last request); reply with DiagnosticReply. */
 export interface DiagnosticOrder { cmd: typeof CMD; act: "diagnostic"; seq: number; kind: DiagnosticKind; path: string; durationMs: number }
 
-export type PrimaryMessage = ListenReply | Handoff | DrainOrder | MetricsRequest | DiagnosticOrder;
+/** A relayed message; `from` is the sender's slot id, 0 for an operator's `corral send`. */
+export interface TalkDelivery { cmd: typeof CMD; act: "talk"; from: number; topic: string; json: string }
+/** Leadership granted (lead: true) or to be given up (lead: false, answered with leader-stopped). */
+export interface LeaderOrder { cmd: typeof CMD; act: "leader"; term: number; lead: boolean }
+
+export type PrimaryMessage = ListenReply | Handoff | DrainOrder | MetricsRequest | DiagnosticOrder | TalkDelivery | LeaderOrder;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
@@ -133,6 +148,14 @@ export function parseWorkerMessage(raw: unknown): WorkerMessage | null {
       return isCount(raw.seq) && (raw.error === null || isShortString(raw.error, 4096)) ? (raw as unknown as DiagnosticReply) : null;
     case "health":
       return typeof raw.ok === "boolean" && (raw.error === null || isShortString(raw.error, 4096)) ? (raw as unknown as HealthReport) : null;
+    // The JSON's length is not bounded here: the relay (primary/messaging.ts) counts what is over its limit.
+    case "talk":
+      if (!(raw.to === null || isCount(raw.to)) || typeof raw.json !== "string") return null;
+      return topicProblem(raw.topic) === null ? (raw as unknown as TalkRequest) : null;
+    case "leader-candidate":
+      return raw as unknown as LeaderCandidate;
+    case "leader-stopped":
+      return isCount(raw.term) ? (raw as unknown as LeaderStopped) : null;
     default:
       return null;
   }

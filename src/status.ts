@@ -5,6 +5,8 @@
  */
 import type { BalanceStrategy } from "./config/types.js";
 import type { WorkerStats } from "./protocol.js";
+import type { LeaderView } from "./primary/leader.js";
+import type { MessageCounts } from "./primary/messaging.js";
 
 export type WorkerState = "starting" | "ready" | "draining" | "stopped";
 export type SlotState = "running" | "backoff" | "errored" | "retired";
@@ -57,6 +59,10 @@ export interface SupervisorSnapshot {
   primaryRss: number;
   primaryCpuSeconds: number;
   workers: WorkerSnapshot[];
+  /** The worker granted leadership (worker.onLeader), null when none is; see primary/talk.ts. */
+  leader?: LeaderView | null;
+  /** Messages relayed between workers (worker.broadcast/send, corral send, socket.io), and dropped by reason. */
+  messages?: MessageCounts & { socketIoRelayed: number };
 }
 
 /** The stack of the last worker judged hung, taken before it was killed. */

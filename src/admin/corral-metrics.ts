@@ -92,6 +92,7 @@ export function corralFamilies(snapshot: SupervisorSnapshot, counters: SlotCount
   gauge("corral_queued_connections", "Connections waiting in the primary for a ready worker.", snapshot.queued);
   counter("corral_dropped_connections_total", "Connections closed after waiting too long, or with the queue full.", snapshot.queueDropped);
   counter("corral_log_lines_dropped_total", "Output lines dropped because stdout, stderr or a log file did not keep up, or failed.", snapshot.logLinesDropped);
+  if (snapshot.messages) messageFamilies(snapshot, families);
   gauge("corral_primary_resident_memory_bytes", "Resident memory of the supervisor process.", snapshot.primaryRss);
   counter("corral_primary_cpu_seconds_total", "CPU time (user + system) of the supervisor process.", snapshot.primaryCpuSeconds);
 
@@ -124,6 +125,24 @@ export function corralFamilies(snapshot: SupervisorSnapshot, counters: SlotCount
   perSlot("corral_worker_requests_total", "HTTP requests served (responses finished or aborted).", "counter", (s) => totals.get(s.id)!.requests);
   families.push(latencyHistogram(slots.map((slot) => [slot.id, totals.get(slot.id)!])));
   return families;
+}
+
+/** Workers that talk (primary/talk.ts): relayed and dropped messages, and who leads. */
+function messageFamilies(snapshot: SupervisorSnapshot, families: Family[]): void {
+  const { relayed, socketIoRelayed, dropped } = snapshot.messages!;
+  families.push({
+    name: "corral_messages_relayed_total",
+    help: "Messages the primary wrote to a receiving worker: worker.broadcast/send and corral send (kind=\"worker\"), socket.io's cluster adapter (kind=\"socketio\").",
+    type: "counter",
+    values: [{ labels: { kind: "worker" }, value: relayed }, { labels: { kind: "socketio" }, value: socketIoRelayed }],
+  });
+  families.push({
+    name: "corral_messages_dropped_total",
+    help: "Messages between workers dropped: over the size or rate limit, receiver backed up, or no such worker ready.",
+    type: "counter",
+    values: Object.entries(dropped).map(([reason, value]) => ({ labels: { reason }, value })),
+  });
+  families.push({ name: "corral_leader_worker", help: "Slot id of the worker holding leadership (worker.onLeader); 0 when none does.", type: "gauge", values: [{ labels: {}, value: snapshot.leader?.id ?? 0 }] });
 }
 
 const LE = [...LATENCY_BUCKETS_MS.map((ms) => String(ms / 1000)), "+Inf"];

@@ -44,3 +44,22 @@ export function parseCommandArgs(command: string, argv: readonly string[], switc
 export function withUsage(error: CorralError, usage: string): CorralError {
   return new CorralError(error.code, `${error.message}\nusage: ${usage.trimEnd()}`);
 }
+
+type FlagOptions = Record<string, { type: "string" | "boolean"; short?: string }>;
+
+/**
+ * For commands with value flags (logs, send): parseArgs' values and positionals, with the
+ * same answers to a typo, a missing value or a value given to a switch; `usage` is appended.
+ */
+export function parseFlagArgs(command: string, argv: readonly string[], options: FlagOptions, usage: string): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  const { tokens, values, positionals } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  const problem = (text: string): CorralError => withUsage(new CorralError("CORRAL_ERR_BAD_OPTION", text), usage);
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    if (!Object.hasOwn(options, token.name)) throw withUsage(unknownFlag(token.rawName, command, Object.keys(options)), usage);
+    const spec = options[token.name]!;
+    if (spec.type === "string" && (token.value === undefined || token.value === "")) throw problem(`--${token.name} needs a value`);
+    if (spec.type === "boolean" && token.value !== undefined) throw problem(`--${token.name} takes no value`);
+  }
+  return { values: values as Record<string, string | boolean | undefined>, positionals };
+}

@@ -6,13 +6,12 @@
  * `--reopen` asks it to reopen its log files (what SIGUSR2 does), for
  * logrotate's postrotate.
  */
-import { parseArgs } from "node:util";
 import { callControl, unwrap } from "../control/client.js";
 import { DEFAULT_TAIL_LINES } from "../control/logs-route.js";
-import { CorralError, unknownFlag } from "../errors.js";
+import { CorralError } from "../errors.js";
 import { LineFormatter, type LogRecord } from "../logs/record.js";
 import { RING_MAX_LINES } from "../logs/ring.js";
-import { withUsage } from "./command-args.js";
+import { parseFlagArgs, withUsage } from "./command-args.js";
 import { pickSupervisor } from "./pick-supervisor.js";
 
 const HELP = `corral logs [NAME] [-n N] [-f] [--worker ID] [--stderr] [--json] [--reopen]
@@ -51,14 +50,7 @@ function integer(flag: string, value: string | undefined, min: number, max: numb
 }
 
 export async function logs(argv: string[]): Promise<number> {
-  const { tokens, values, positionals } = parseArgs({ args: argv, options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
-  for (const token of tokens) {
-    if (token.kind !== "option") continue;
-    if (!Object.hasOwn(OPTIONS, token.name)) throw withUsage(unknownFlag(token.rawName, "logs", Object.keys(OPTIONS)), HELP);
-    const spec = OPTIONS[token.name as keyof typeof OPTIONS];
-    if (spec.type === "string" && (token.value === undefined || token.value === "")) throw usage(`--${token.name} needs a value`);
-    if (spec.type === "boolean" && token.value !== undefined) throw usage(`--${token.name} takes no value`);
-  }
+  const { values, positionals } = parseFlagArgs("logs", argv, OPTIONS, HELP);
   if (values.help) {
     process.stdout.write(`usage: ${HELP}`);
     return 0;

@@ -21,6 +21,7 @@ Usage:
   corral stop [NAME]                 drain and stop
   corral top [NAME]                  live terminal view
   corral logs [NAME] [-n N] [-f]     recent output (--worker ID, --stderr, --json); --reopen the log files
+  corral send [NAME] TOPIC JSON      a message to the workers' worker.on(TOPIC) (--worker ID)
   corral systemd NAME [start args]   print a systemd unit file
 
 NAME may be left out when exactly one corral is running.
@@ -38,6 +39,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   top: async () => (await import("./top.js")).top,
   logs: async () => (await import("./logs.js")).logs,
   systemd: async () => (await import("./systemd.js")).systemd,
+  send: async () => (await import("./send.js")).send,
 };
 
 async function main(argv: string[]): Promise<number> {

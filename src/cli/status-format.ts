@@ -61,7 +61,7 @@ export function formatSupervisor(s: SupervisorSnapshot): string {
   const rows = s.workers.map((w) => [
     String(w.id),
     w.pid ? String(w.pid) : "-",
-    workerState(w),
+    workerState(w) + (s.leader && w.pid === s.leader.pid ? (s.leader.stopping ? " (leader, stopping)" : " (leader)") : ""),
     w.pid ? formatUptime(w.uptimeMs) : "-",
     String(w.restarts),
     w.cpuPercent === null || w.cpuPercent === undefined ? "-" : `${w.cpuPercent.toFixed(0)}%`,

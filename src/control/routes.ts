@@ -1,7 +1,7 @@
 /**
  * The control API, shared by the control socket and the admin HTTP server:
  * GET /status, POST /reload, POST /scale {"workers": N}, POST /stop,
- * GET /logs and POST /logs/reopen (logs-route.ts).
+ * GET /logs and POST /logs/reopen (logs-route.ts), POST /send {"topic", "data", "worker"?}.
  * Replies are JSON: `{ ok: true, ... }` or `{ ok: false, error, code }`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -12,7 +12,7 @@ import { serveLogs } from "./logs-route.js";
 const MAX_BODY = 64 * 1024;
 
 /** Each path and the one method it takes: a known path with another method is a 405, not a 404. */
-const METHODS: ReadonlyMap<string, string> = new Map([["/status", "GET"], ["/reload", "POST"], ["/scale", "POST"], ["/stop", "POST"], ["/logs", "GET"], ["/logs/reopen", "POST"]]);
+const METHODS: ReadonlyMap<string, string> = new Map([["/status", "GET"], ["/reload", "POST"], ["/scale", "POST"], ["/stop", "POST"], ["/logs", "GET"], ["/logs/reopen", "POST"], ["/send", "POST"]]);
 
 /** A body over MAX_BODY: answered 413 without reading the rest, and the connection closed. */
 class BodyTooLarge extends CorralError {
@@ -78,6 +78,10 @@ export async function handleControl(corral: Corral, req: IncomingMessage, res: S
         const body = await readJsonBody(req);
         await corral.scale(body.workers as number | "max");
         return sendJson(res, 200, { ok: true, workers: corral.workersDesired });
+      }
+      case "POST /send": {
+        const body = await readJsonBody(req);
+        return sendJson(res, 200, { ok: true, ...corral.send(body.topic, body.data, body.worker) });
       }
       case "GET /logs":
         return serveLogs(corral, req, res);

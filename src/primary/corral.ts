@@ -32,6 +32,7 @@ import { untilSettled } from "./settle.js";
 import { activeSlots, clearSlotTimer, countReady, lastCrashOutput, newSlot, surplusSlots, type Slot } from "./slot.js";
 import { buildSnapshot } from "./snapshot.js";
 import { setupWorkers, spawnWorker, type SpawnHooks } from "./spawn.js";
+import { WorkerTalk } from "./talk.js";
 import { Watchdog } from "./watchdog.js";
 
 type Lifecycle = "idle" | "starting" | "running" | "stopping" | "stopped";
@@ -71,6 +72,8 @@ export class Corral extends EventEmitter {
   private readonly hooks: SpawnHooks;
   /** Hung workers' stacks and the diagnostic orders of `corral profile` and the like. */
   readonly diagnostics = new Diagnostics((level, message) => this.log(level, message));
+  /** Messages between workers, the leader, socket.io's cluster adapter (talk.ts). */
+  private readonly talk: WorkerTalk;
   /** The admin server's URL once it listens (set by the admin server), for `status` and the dashboard. */
   adminUrl: string | null = null;
 
@@ -90,9 +93,15 @@ export class Corral extends EventEmitter {
       group: sourceName(sources, "group"),
     });
     const dropsPrivileges = this.identity.uid !== undefined || this.identity.gid !== undefined;
+    this.talk = new WorkerTalk({
+      workers: () => this.workers,
+      slotWorker: (id) => this.slots.get(id)?.worker ?? null,
+      log: (level, message) => this.log(level, message),
+    });
     this.hooks = {
       acceptors: this.acceptors,
       listenPolicy: listenPolicy(this.options.allowPorts, dropsPrivileges),
+      talk: (worker, message) => this.talk.fromWorker(worker, message),
       ready: (worker) => this.markReady(worker),
       // Out of rotation at once, before its servers close (the socket stays open: connections wait for the slot's next worker).
       draining: (worker) => this.selfDrained(worker),
@@ -254,8 +263,13 @@ export class Corral extends EventEmitter {
     return this.lifecycle === "stopping" || this.lifecycle === "stopped";
   }
 
+  /** `corral send`: an operator's message to every ready worker, or to worker `to` (slot id). */
+  send(topic: unknown, data: unknown, to?: unknown): { delivered: number[] } {
+    return this.talk.send(topic, data, to);
+  }
+
   snapshot(): SupervisorSnapshot {
-    return buildSnapshot({
+    return Object.assign(buildSnapshot({
       options: this.options,
       startedAt: this.startedAt,
       shuttingDown: this.shuttingDown,
@@ -266,7 +280,7 @@ export class Corral extends EventEmitter {
       slots: this.slots,
       logLinesDropped: this.output.dropped,
       diagnostics: this.diagnostics.snapshot(),
-    });
+    }), this.talk.view());
   }
 
   /** Workers the supervisor is asked to run (slots not scaled away). */
@@ -302,6 +316,7 @@ export class Corral extends EventEmitter {
   private fork(slot: Slot): ManagedWorker {
     const worker = spawnWorker(slot.id, this.options, this.output, this.hooks);
     this.workers.add(worker);
+    this.talk.forked(worker);
     this.emitEvent("worker-fork", { id: slot.id, pid: worker.pid });
     return worker;
   }
@@ -310,6 +325,7 @@ export class Corral extends EventEmitter {
     if (!worker.setState("ready")) return;
     if (!this.served) this.firstServed();
     this.acceptors.refresh(worker);
+    this.talk.ready();
     const startMs = worker.readyAt - worker.forkedAt;
     this.emitEvent("worker-ready", { id: worker.slotId, pid: worker.pid, startMs });
     this.log("info", `worker ${worker.slotId} (pid ${worker.pid}) ready in ${startMs} ms`);
@@ -335,6 +351,7 @@ export class Corral extends EventEmitter {
     worker.setState("stopped");
     this.workers.delete(worker);
     this.acceptors.detach(worker);
+    this.talk.exited(worker);
     const how = signal ? `signal ${signal}` : `code ${code}`;
     const report = crashReport(worker.stderrTail);
     if (wasStarting) {
@@ -455,6 +472,7 @@ export class Corral extends EventEmitter {
 
   /** Out of rotation now, then the worker exits; SIGKILL after --kill-timeout (drain.ts). */
   private drain(worker: ManagedWorker): Promise<void> {
+    this.talk.leaving(worker);
     return drainWorker(worker, this.options.killTimeoutMs, this.hooks);
   }
 

@@ -10,6 +10,7 @@ import type { Acceptors } from "./acceptors.js";
 import type { ListenPolicy } from "./listen-policy.js";
 import type { ManagedWorker } from "./managed-worker.js";
 import type { Level } from "./output.js";
+import type { TalkMessage } from "./talk.js";
 
 /** Where the messages go; one object built once by the supervisor. */
 export interface MessageHandlers {
@@ -25,6 +26,8 @@ export interface MessageHandlers {
   metrics(worker: ManagedWorker, reply: MetricsReply): void;
   diagnostic(worker: ManagedWorker, reply: DiagnosticReply): void;
   health(worker: ManagedWorker, report: HealthReport): void;
+  /** worker.broadcast/send and leadership (talk.ts). */
+  talk(worker: ManagedWorker, message: TalkMessage): void;
   log(level: Level, message: string): void;
 }
 
@@ -86,6 +89,11 @@ function handleWorkerMessage(worker: ManagedWorker, message: WorkerMessage, to: 
       break;
     case "health":
       to.health(worker, message);
+      break;
+    case "talk":
+    case "leader-candidate":
+    case "leader-stopped":
+      to.talk(worker, message);
       break;
   }
 }

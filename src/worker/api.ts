@@ -3,9 +3,10 @@
  * Outside corral (plain `node app.js`) every call is a harmless no-op, so the
  * same app runs with and without the supervisor.
  */
+import type { LeaderCallback, MessageListener } from "./messages.js";
 import { getRegistry, type ShutdownHook } from "./shared-state.js";
 
-export type { ShutdownHook };
+export type { LeaderCallback, MessageListener, ShutdownHook };
 
 export const worker = {
   /** Slot id of this worker (1..N), stable across restarts of the slot; 0 outside corral. */
@@ -31,6 +32,40 @@ export const worker = {
   onShutdown(hook: ShutdownHook): void {
     if (typeof hook !== "function") throw new TypeError("worker.onShutdown expects a function");
     getRegistry()?.shutdownHooks.push(hook);
+  },
+  /**
+   * Sends `data` (anything JSON can carry, at most 256 KB as JSON) under `topic` to every
+   * other ready worker, through the supervisor. Throws a CorralError (code
+   * CORRAL_ERR_MESSAGE_TOO_LARGE or CORRAL_ERR_MESSAGE_RATE) over the limits.
+   */
+  broadcast(topic: string, data?: unknown): void {
+    getRegistry()?.talk?.broadcast(topic, data);
+  },
+  /** Sends `data` under `topic` to worker `id` (its slot id); dropped if no such worker is ready. */
+  send(id: number, topic: string, data?: unknown): void {
+    getRegistry()?.talk?.send(id, topic, data);
+  },
+  /** Calls `listener(data, from)` for each message under `topic`; `from` is the sender's id, 0 for `corral send`. */
+  on(topic: string, listener: MessageListener): void {
+    getRegistry()?.talk?.on(topic, listener);
+  },
+  off(topic: string, listener: MessageListener): void {
+    getRegistry()?.talk?.off(topic, listener);
+  },
+  /**
+   * Runs `start` on exactly one worker at a time, the leader, and `stop` there before
+   * another worker leads (reload, scale-down, shutdown). Outside corral the process is
+   * alone, so it is the leader: `start` runs at once.
+   */
+  onLeader(start: LeaderCallback, stop: LeaderCallback): void {
+    if (typeof start !== "function" || typeof stop !== "function") throw new TypeError("worker.onLeader expects two functions: start and stop");
+    const talk = getRegistry()?.talk;
+    if (talk) talk.onLeader(start, stop);
+    else if (getRegistry() === undefined) Promise.resolve().then(start).catch((error: unknown) => console.error("worker.onLeader start failed:", error));
+  },
+  /** True while this worker is the leader (its `start` callbacks ran, its `stop` callbacks did not). */
+  get isLeader(): boolean {
+    return getRegistry()?.talk?.isLeader ?? getRegistry() === undefined;
   },
 };
 

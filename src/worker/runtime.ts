@@ -18,6 +18,7 @@ import { HttpStats } from "./http-stats.js";
 import { reserveInspectorPort } from "./inspector-port.js";
 import { ListenRegistry, type ServerListen } from "./listen.js";
 import { ListenWatch } from "./listen-watch.js";
+import { WorkerMessages } from "./messages.js";
 import { setRegistry, type ShutdownHook } from "./shared-state.js";
 import { decodeWorkerEnv, type WorkerSettings } from "../worker-env.js";
 
@@ -79,7 +80,9 @@ function main(settings: WorkerSettings): void {
     });
   }
 
+  const talk = new WorkerMessages(sendToPrimary, (hook) => hooks.push(hook));
   setRegistry({
+    talk,
     id,
     name: settings.name,
     waitReady,
@@ -105,6 +108,12 @@ function main(settings: WorkerSettings): void {
         break;
       case "drain":
         drainNow(message.timeoutMs);
+        break;
+      case "talk":
+        talk.receive(message);
+        break;
+      case "leader":
+        talk.order(message);
         break;
       case "metrics":
         void import("./app-metrics.js").then(async ({ collectAppMetrics }) => {

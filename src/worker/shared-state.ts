@@ -5,6 +5,8 @@
  * was preloaded from another copy of corral; a registry on globalThis (under a
  * Symbol.for key) joins the two module instances into one.
  */
+import type { TalkApi } from "./messages.js";
+
 export type ShutdownHook = () => void | Promise<void>;
 
 export interface WorkerRegistry {
@@ -16,6 +18,8 @@ export interface WorkerRegistry {
   readonly shutdownHooks: ShutdownHook[];
   /** Called by worker.ready() / process.send("ready"). */
   markReady(): void;
+  /** worker.broadcast/send/on/onLeader (messages.ts); absent in a runtime from before they existed. */
+  readonly talk?: TalkApi;
 }
 
 const KEY = Symbol.for("corral.worker.registry");

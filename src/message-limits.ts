@@ -1,0 +1,51 @@
+/**
+ * The limits on worker-to-worker messages (worker.broadcast / worker.send), one
+ * definition for both sides: the worker checks them before sending, so the app
+ * gets a clear error at the call that broke them; the primary checks them again,
+ * because a worker can bypass the API and write to its channel directly, and
+ * drops (and counts) what is over.
+ */
+
+/** Largest message, in bytes of its JSON text (the data; the topic is bounded apart). */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+/** Longest topic, in characters. */
+export const MAX_TOPIC_LENGTH = 256;
+/** Messages per second a worker may send, sustained (a broadcast counts once). */
+export const MESSAGE_RATE = 5_000;
+/** Messages a worker may send at once after being quiet (the bucket's size). */
+export const MESSAGE_BURST = 5_000;
+
+/**
+ * A token bucket: `take()` spends one token if there is one. Refilled at `rate`
+ * per second up to `burst`, from the monotonic clock passed in (tests drive it).
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly rate = MESSAGE_RATE,
+    private readonly burst = MESSAGE_BURST,
+    now = performance.now(),
+  ) {
+    this.tokens = burst;
+    this.last = now;
+  }
+
+  take(now = performance.now()): boolean {
+    if (now > this.last) {
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
+      this.last = now;
+    }
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+/** Why a topic is not acceptable, or null if it is. */
+export function topicProblem(topic: unknown): string | null {
+  if (typeof topic !== "string" || topic.length === 0) return "the topic must be a non-empty string";
+  if (topic.length > MAX_TOPIC_LENGTH) return `the topic is ${topic.length} characters; at most ${MAX_TOPIC_LENGTH} are allowed`;
+  return null;
+}

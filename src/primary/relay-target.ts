@@ -1,0 +1,52 @@
+/**
+ * Whether the primary may write one more relayed message to a worker's channel.
+ *
+ * node's `process.send` never refuses: what the worker does not read piles up in
+ * the primary, in libuv's write queue for the pipe, or, while a connection
+ * handle awaits its acknowledgement, in the channel's `_handleQueue` (both
+ * measured: 200 sends of 100 KB to a busy child queued 19.8 MB). A worker whose
+ * event loop is blocked would so grow the primary without bound; past these
+ * limits its relayed messages are dropped (and counted) instead. Hand-offs and
+ * corral's own messages are not subject to this: only relayed traffic is.
+ */
+import type { ManagedWorker } from "./managed-worker.js";
+
+/** Bytes waiting in the pipe to one worker beyond which relayed messages to it are dropped. */
+export const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
+/** Sends held behind an unacknowledged handle beyond which relayed messages are dropped. */
+const MAX_QUEUED_SENDS = 1024;
+
+interface ChannelInternals {
+  _handleQueue?: unknown[] | null;
+}
+
+/** A worker that is alive and not leaving (starting or ready), still connected. */
+export function isLive(worker: ManagedWorker): boolean {
+  return (worker.state === "ready" || worker.state === "starting") && worker.worker.isConnected();
+}
+
+/** The worker's channel has room for more relayed traffic. */
+export function hasRoom(worker: ManagedWorker): boolean {
+  const child = worker.worker.process;
+  const queued = (child as unknown as ChannelInternals)._handleQueue;
+  if (Array.isArray(queued) && queued.length >= MAX_QUEUED_SENDS) return false;
+  return pipeBacklog(child) < MAX_BACKLOG_BYTES;
+}
+
+/** Writes a relayed message (not a PrimaryMessage: socket.io's are relayed as they came). */
+export function deliver(worker: ManagedWorker, message: object): void {
+  // A send racing the worker's death fails with an 'error' on the worker, handled in spawn.ts.
+  worker.worker.process.send(message);
+}
+
+/** libuv's write queue for the IPC pipe, under node's private kChannelHandle symbol (0 if not found). */
+function pipeBacklog(child: object): number {
+  channelKey ??= Object.getOwnPropertySymbols(child).find((symbol) => symbol.description === "kChannelHandle");
+  if (channelKey === undefined) return 0;
+  const pipe = (child as Record<symbol, { writeQueueSize?: unknown } | undefined>)[channelKey];
+  const size = pipe?.writeQueueSize;
+  return typeof size === "number" ? size : 0;
+}
+
+/** The symbol is the same for every ChildProcess: looked up once it is found, not per message. */
+let channelKey: symbol | undefined;
