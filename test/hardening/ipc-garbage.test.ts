@@ -3,6 +3,7 @@
 // (NODE_HANDLE_ACK, NODE_CLUSTER), bytes that are not JSON. The primary must
 // survive every one of them and keep serving; at worst the sender is replaced.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { test } from "node:test";
 import { controlPath, controlStatus, readyPids } from "../helpers/control-socket.js";
@@ -68,5 +69,34 @@ test("random corral-shaped messages (fast-check samples) never hurt the primary"
   assert.deepEqual(await readyPids(socket), pidsBefore);
   assert.equal(status.listening.length, 1);
   console.log(`# ${sent} random messages sent by workers; primary alive, ${status.workersReady} workers ready`);
+  await corral.stop();
+});
+
+/** The primary's current and peak resident set (VmRSS, VmHWM) in MB. */
+function memoryOf(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (key: string) => Number(status.match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1]);
+  return { rss: Math.round(kb("VmRSS") / 1024), peak: Math.round(kb("VmHWM") / 1024) };
+}
+
+test("one 150 MB IPC message is dropped while it arrives: the primary never holds it, the worker keeps serving", async () => {
+  const name = "ipc-huge";
+  const corral = startCorral(["start", fixture("faulty.cjs"), "--workers", "1", "--name", name]);
+  const port = await corral.ready(1);
+  const socket = controlPath(corral.home, name);
+  const [pid] = await readyPids(socket);
+  const before = memoryOf(corral.pid);
+  const reply = await request(port, "/send-big?mb=150");
+  assert.equal(reply.status, 200);
+  // The request after it is counted in a heartbeat queued behind the big message: once the primary
+  // has that heartbeat, it has read past the big one (the channel resumed at the next message).
+  await request(port, "/");
+  await waitFor(async () => ((await controlStatus(socket)).workers[0]?.stats?.requests ?? 0) >= 2, "a heartbeat from behind the big message", 60_000, 100);
+  const after = memoryOf(corral.pid);
+  console.log(`# 150 MB message: primary RSS ${before.rss} MB before, peak ${after.peak} MB, ${after.rss} MB after`);
+  assert.ok(after.peak - before.peak < 150, `the primary's peak RSS grew by ${after.peak - before.peak} MB (from ${before.peak} MB to ${after.peak} MB): it held the message`);
+  assert.match(corral.output, /worker 1 \(pid \d+\): dropped an IPC message longer than \d+ characters/);
+  assert.deepEqual(await readyPids(socket), [pid], "the sender keeps running");
+  assert.ok(isAlive(corral.pid));
   await corral.stop();
 });
