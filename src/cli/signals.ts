@@ -12,7 +12,9 @@
  *           write past the file-size limit fail with EFBIG instead.
  *
  * Not here: SIGUSR1 (node's inspector; see the security notes), SIGUSR2 (log
- * files), SIGPIPE (node ignores it), the job-control stops (the whole group
+ * files), SIGPIPE (node ignores it), SIGPROF (V8's CPU profiler samples with it:
+ * a listener would take its ticks, and `node --cpu-prof` on the primary would log
+ * thousands of them and record nothing), the job-control stops (the whole group
  * pauses and resumes together), and the fault signals SIGSEGV, SIGBUS, SIGFPE,
  * SIGILL, SIGABRT, SIGTRAP, SIGSYS, which node cannot or must not handle in
  * JavaScript: the primary dies, and its workers exit when their IPC channel closes.
@@ -33,7 +35,6 @@ export const SIGNAL_ACTIONS: Readonly<Partial<Record<NodeJS.Signals, SignalActio
   SIGHUP: "reload",
   SIGALRM: "ignore",
   SIGVTALRM: "ignore",
-  SIGPROF: "ignore",
   SIGIO: "ignore",
   SIGSTKFLT: "ignore",
   SIGXFSZ: "ignore",
