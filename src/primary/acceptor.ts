@@ -97,9 +97,11 @@ export class Acceptor {
   }
 
   /**
-   * Hands a connection to a worker, or queues it. `refusals` counts ready workers that
-   * refused it because their server is full (`maxConnections`): once every ready
-   * worker has, it is closed, which is what node does for one full server.
+   * Hands a connection to a worker, or queues it. `refusals` counts refusals by ready
+   * workers whose server is full (`maxConnections`): once there were as many as there are
+   * ready workers it is closed, which is what node does for one full server. (Counting,
+   * not remembering who refused, keeps this allocation-free and can never loop: a full
+   * worker offered it twice while another was busy means a closed connection, not a spin.)
    */
   distribute(handle: RawHandle, refusals = 0): void {
     if (this.closed) return handle.close();
