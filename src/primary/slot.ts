@@ -19,7 +19,7 @@ export interface Slot {
   /** Consecutive crashes before --min-uptime. */
   streak: number;
   timer: NodeJS.Timeout | null;
-  /** The last stderr lines of this slot's last crashed worker, for the crash-loop report. */
+  /** The crash report (crash-report.ts) of this slot's last crashed worker, for the crash-loop report. */
   lastStderr: string[];
   /** When that worker exited (ms since the epoch); 0 before any crash. */
   lastCrashAt: number;
@@ -62,7 +62,7 @@ export function isSettled(slot: Slot): boolean {
   return slot.state === "errored" || slot.state === "retired" || slot.worker?.state === "ready";
 }
 
-/** For the crash-loop report: the last stderr lines of the most recent crash that wrote any. */
+/** For the crash-loop report: the crash report of the most recent crash that wrote stderr. */
 export function lastCrashOutput(slots: ReadonlyMap<number, Slot>): readonly string[] {
   let latest: Slot | null = null;
   for (const slot of slots.values()) {

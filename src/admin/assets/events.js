@@ -30,7 +30,7 @@ export function describeEvent(kind, d) {
       const lines = Array.isArray(d.lastStderr) ? d.lastStderr : [];
       return {
         level: "error",
-        text: `Worker ${d.id} gave up after crashing repeatedly` + (lines.length ? "; last stderr:" : ""),
+        text: `Worker ${d.id} gave up after crashing repeatedly` + (lines.length ? "; the app's error:" : ""),
         detail: lines.join("\n"),
       };
     }
