@@ -189,8 +189,11 @@ function setBar(bar, pct) {
   bar.classList.toggle("max", v >= 90);
 }
 
-function updateCard({ el, refs }, w, rate, others) {
+function updateCard({ el, refs }, w, rate, others, leader) {
   const badge = badgeOf(w);
+  const leads = w.pid > 0 && leader?.pid === w.pid; // worker.onLeader: the one worker running the leader's jobs
+  el.dataset.leader = String(leads);
+  setText(refs.name, leads ? `Worker ${w.id} · leader${leader.stopping ? " (stopping)" : ""}` : `Worker ${w.id}`);
   el.dataset.state = w.state;
   el.dataset.slotState = w.slotState;
   el.dataset.badge = badge;
@@ -243,7 +246,7 @@ function renderWorkers(snap, rates) {
     let card = cards.get(w.id);
     if (!card) cards.set(w.id, (card = createCard(w.id)));
     if (box.children[i] !== card.el) box.insertBefore(card.el, box.children[i] ?? null);
-    updateCard(card, w, rates.get(processKey(w)), others);
+    updateCard(card, w, rates.get(processKey(w)), others, snap.leader);
   });
   for (const [id, card] of cards) {
     if (!seen.has(id)) {
