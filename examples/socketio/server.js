@@ -8,13 +8,16 @@
 //   cd examples/socketio && npx corral start         # reads corral.config.json
 //   open http://localhost:8000/                      # a page that connects and shows its worker
 //
-// Rooms and broadcasts span only one worker's clients; to reach clients of every worker,
-// add an adapter (@socket.io/redis-adapter or @socket.io/cluster-adapter).
+// Rooms and broadcasts would span only one worker's clients; socket.io's cluster adapter
+// (npm install @socket.io/cluster-adapter) makes io.emit(), rooms, fetchSockets() and
+// serverSideEmit() reach every worker. Its messages go through the primary, which corral
+// relays itself: no setupPrimary() call and no Redis (a Redis adapter also spans hosts).
 //
 // On reload or shutdown a worker drains and waits for requests in flight; a long-poll stays in
 // flight until socket.io answers it, so the app closes its sessions in a shutdown hook.
 import http from "node:http";
 import { Server } from "socket.io";
+import { createAdapter } from "@socket.io/cluster-adapter";
 import { worker } from "corral/worker";
 
 const PORT = Number(process.env.PORT ?? 8000);
@@ -35,6 +38,7 @@ const server = http.createServer((req, res) => {
 });
 
 const io = new Server(server);
+io.adapter(createAdapter());
 // Which process answered each request (handshake and polls): visible in the browser's dev tools.
 io.engine.on("headers", (headers) => {
   headers["x-served-by"] = String(process.pid);
@@ -42,6 +46,9 @@ io.engine.on("headers", (headers) => {
 io.on("connection", (socket) => {
   socket.on("whoami", (reply) => typeof reply === "function" && reply({ worker: worker.id, pid: process.pid, sid: socket.conn.id }));
   socket.on("echo", (message, reply) => typeof reply === "function" && reply(message));
+  // To every client of every worker.
+  socket.on("shout", (message) => io.emit("news", { message, from: worker.id }));
+  socket.on("count", async (reply) => typeof reply === "function" && reply((await io.fetchSockets()).length));
 });
 
 server.listen(PORT, () => {
