@@ -19,7 +19,7 @@ test("under --user, a worker cannot listen on a unix path, an fd, or a port outs
   const app = install.add(fixture("listen-probe.cjs"));
   const rootOnly = tempDir("corral-root-only-"); // 0700, root's
   const path = join(rootOnly, "trusted.sock");
-  const probes = [`pipe:${path}`, "fd:0", `tcp:${PRIVILEGED_PORT}`];
+  const probes = [`pipe:${path}`, "fd:0", `tcp:${PRIVILEGED_PORT}`, `udp:${PRIVILEGED_PORT}`];
   const corral = startCorral(["start", app, "--workers", "1", "--name", "listen-policy", "--user", "nobody", "--allow-ports", "0,8000-8100"], {
     ...install.run,
     env: { PROBES: probes.join(",") },
@@ -29,7 +29,8 @@ test("under --user, a worker cannot listen on a unix path, an fd, or a port outs
     for (const probe of probes) await corral.waitForOutput(new RegExp(`probe ${probe.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} (\\S+)`));
     for (const probe of probes) assert.match(corral.output, new RegExp(`probe ${probe.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} EACCES`), `${probe} refused\n${corral.output}`);
     assert.equal(existsSync(path), false, "no socket was created in root's folder");
-    assert.match(corral.output, /refused a listen on ".*trusted\.sock": under --user, workers may listen on TCP ports only/);
+    assert.match(corral.output, /refused a listen on ".*trusted\.sock": under --user, workers may listen on ports only/);
+    assert.match(corral.output, new RegExp(`refused a listen on udp4 port ${PRIVILEGED_PORT} is not in --allow-ports`));
     assert.match(corral.output, /refused a listen on fd 0/);
     assert.match(corral.output, new RegExp(`could not listen on \\*:${PRIVILEGED_PORT}: EACCES \\(port ${PRIVILEGED_PORT} is not in --allow-ports 0,8000-8100\\)`));
     assert.equal((await request(port, "/")).status, 200, "the app serves on its allowed port");
@@ -41,13 +42,15 @@ test("under --user, a worker cannot listen on a unix path, an fd, or a port outs
 
 test("--allow-ports applies without --user too; a bad list exits 2", async () => {
   const corral = startCorral(["start", fixture("listen-probe.cjs"), "--workers", "1", "--name", "allow-ports", "--allow-ports", "0"], {
-    env: { PROBES: "tcp:0,tcp:8" },
+    env: { PROBES: "tcp:0,tcp:8,udp:0" },
   });
   try {
     await corral.ready(1);
     await corral.waitForOutput(/probe tcp:8 (\S+)/);
     assert.match(corral.output, /probe tcp:8 EACCES/);
     assert.match(corral.output, /probe tcp:0 ok/);
+    await corral.waitForOutput(/probe udp:0 (\S+)/);
+    assert.match(corral.output, /probe udp:0 ok/, "UDP through node's cluster path still works");
     await corral.stop(0);
   } finally {
     corral.kill();
