@@ -23,6 +23,10 @@ Usage:
   corral logs [NAME] [-n N] [-f]     recent output (--worker ID, --stderr, --json); --reopen the log files
   corral send [NAME] TOPIC JSON      a message to the workers' worker.on(TOPIC) (--worker ID)
   corral systemd NAME [start args]   print a systemd unit file
+  corral inspect [NAME] ID [--close] open worker ID's inspector (DevTools) on 127.0.0.1
+  corral profile [NAME] ID [--duration 10s] [-o FILE]   a CPU profile of worker ID
+  corral heap-snapshot [NAME] ID [-o FILE]   replace worker ID; it writes a heap snapshot as it drains
+  corral report [NAME] ID [-o FILE]  node's diagnostic report of worker ID
 
 NAME may be left out when exactly one corral is running.
 Exit codes: 0 ok, 1 runtime failure, 2 usage or config error.
@@ -40,6 +44,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   logs: async () => (await import("./logs.js")).logs,
   systemd: async () => (await import("./systemd.js")).systemd,
   send: async () => (await import("./send.js")).send,
+  inspect: async () => (await import("./diagnose.js")).inspect,
+  profile: async () => (await import("./diagnose.js")).profile,
+  "heap-snapshot": async () => (await import("./diagnose.js")).heapSnapshot,
+  report: async () => (await import("./diagnose.js")).report,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -36,6 +36,11 @@ export interface ControlRequest {
    * then resolves with `{ ok: true }` when the supervisor ends the stream.
    */
   onLine?: (line: string) => void;
+  /**
+   * For replies that are a file (application/octet-stream: `corral profile` and the like): piped into
+   * `sink`; the reply resolves with `{ ok: true, file }` (the name the supervisor gave) once all is written.
+   */
+  sink?: NodeJS.WritableStream;
 }
 
 /** Longest streamed line the CLI takes (a record holds at most a 64 KiB line, escaped). */
@@ -122,6 +127,14 @@ function send(path: string, request: ControlRequest): Promise<ControlReply> {
             splitter.end().forEach(onLine);
             resolve({ status: 200, body: { ok: true } });
           });
+          return;
+        }
+        if (request.sink && res.statusCode === 200 && res.headers["content-type"] === "application/octet-stream") {
+          const file = String(res.headers["x-corral-file"] ?? "");
+          res.on("error", reject);
+          request.sink.on("error", reject);
+          request.sink.on("finish", () => resolve({ status: 200, body: { ok: true, file } }));
+          res.pipe(request.sink);
           return;
         }
         let text = "";

@@ -1,18 +1,23 @@
 /**
  * The control API, shared by the control socket and the admin HTTP server:
  * GET /status, POST /reload, POST /scale {"workers": N}, POST /stop,
- * GET /logs and POST /logs/reopen (logs-route.ts), POST /send {"topic", "data", "worker"?}.
+ * GET /logs and POST /logs/reopen (logs-route.ts), POST /send {"topic", "data", "worker"?},
+ * POST /diagnose and POST /inspect (diagnose-route.ts).
  * Replies are JSON: `{ ok: true, ... }` or `{ ok: false, error, code }`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CorralError } from "../errors.js";
 import type { Corral } from "../primary/corral.js";
+import { serveDiagnostic, serveInspect } from "./diagnose-route.js";
 import { serveLogs } from "./logs-route.js";
 
 const MAX_BODY = 64 * 1024;
 
 /** Each path and the one method it takes: a known path with another method is a 405, not a 404. */
-const METHODS: ReadonlyMap<string, string> = new Map([["/status", "GET"], ["/reload", "POST"], ["/scale", "POST"], ["/stop", "POST"], ["/logs", "GET"], ["/logs/reopen", "POST"], ["/send", "POST"]]);
+const METHODS: ReadonlyMap<string, string> = new Map([
+  ["/status", "GET"], ["/reload", "POST"], ["/scale", "POST"], ["/stop", "POST"], ["/logs", "GET"], ["/logs/reopen", "POST"], ["/send", "POST"],
+  ["/diagnose", "POST"], ["/inspect", "POST"],
+]);
 
 /** A body over MAX_BODY: answered 413 without reading the rest, and the connection closed. */
 class BodyTooLarge extends CorralError {
@@ -93,6 +98,10 @@ export async function handleControl(corral: Corral, req: IncomingMessage, res: S
         }
         return sendJson(res, 200, { ok: true, files });
       }
+      case "POST /diagnose":
+        return await serveDiagnostic(corral, await readJsonBody(req), res);
+      case "POST /inspect":
+        return sendJson(res, 200, await serveInspect(corral, await readJsonBody(req)));
       case "POST /stop":
         // The CLI waits for this pid to exit, up to the kill timeout and a margin.
         sendJson(res, 202, { ok: true, stopping: true, pid: process.pid, killTimeoutMs: corral.options.killTimeoutMs });

@@ -283,6 +283,26 @@ export class Corral extends EventEmitter {
     }), this.talk.view());
   }
 
+  /** Slot `id`'s current worker, if it has one (diagnostics/commands.ts). */
+  currentWorker(id: number): ManagedWorker | null {
+    const slot = this.slots.get(id);
+    return slot && slot.state !== "retired" ? slot.worker : null;
+  }
+
+  /** The uid/gid workers run with (--user/--group); empty when they keep the primary's. */
+  get workerIdentity(): WorkerIdentity {
+    return this.identity;
+  }
+
+  /** Replaces slot `id`'s worker by a ready new one, as a reload does; `beforeDrain` hears of the old one before it drains. */
+  replaceWorker(id: number, beforeDrain: (old: ManagedWorker) => void): Promise<ManagedWorker | null> {
+    return this.exclusive(`replace worker ${id}`, async () => {
+      const slot = this.slots.get(id);
+      if (!slot || slot.state === "retired" || slot.worker?.state !== "ready") throw new CorralError("CORRAL_ERR_NOT_READY", `worker ${id} is not running and ready`);
+      return this.replace(slot, beforeDrain);
+    });
+  }
+
   /** Workers the supervisor is asked to run (slots not scaled away). */
   get workersDesired(): number {
     return activeSlots(this.slots).length;
@@ -437,8 +457,8 @@ export class Corral extends EventEmitter {
   }
 
   /** Starts a new worker in `slot`; once it is ready it becomes the slot's worker and the old one drains. */
-  /** Resolves with the worker the fresh one replaced, now draining (null if none). */
-  private async replace(slot: Slot): Promise<ManagedWorker | null> {
+  /** Resolves with the worker the fresh one replaced, now draining (null if none); `beforeDrain` hears of it first. */
+  private async replace(slot: Slot, beforeDrain?: (old: ManagedWorker) => void): Promise<ManagedWorker | null> {
     // stop() drains the workers it finds; one forked after it began would be left behind.
     if (this.shuttingDown) throw new CorralError("CORRAL_ERR_STOPPED", "corral is shutting down");
     // A pending restart of the slot is left to run: if the fresh worker fails, the slot still refills.
@@ -459,6 +479,7 @@ export class Corral extends EventEmitter {
     slot.state = "running";
     slot.streak = 0;
     if (!current || current === fresh) return null;
+    beforeDrain?.(current);
     void this.drain(current);
     return current;
   }

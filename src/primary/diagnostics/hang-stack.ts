@@ -88,8 +88,8 @@ function processState(pid: number): string | null {
   }
 }
 
-/** Polls /json/list on the port until the inspector answers with a target; null at the deadline. */
-async function waitForTarget(port: number, deadline: number): Promise<string | null> {
+/** Polls /json/list on the port until the inspector answers with a target; null at the deadline (epoch ms). */
+export async function waitForTarget(port: number, deadline: number): Promise<string | null> {
   while (Date.now() < deadline) {
     const url = await targetUrl(port, Math.max(1, deadline - Date.now())).catch(() => null);
     if (url !== null) return url;
