@@ -9,6 +9,7 @@ import { before, test } from "node:test";
 import { controlPath, readyPids } from "../helpers/control-socket.js";
 import { fixture, getJson, isAlive, runCli, startCorral, tempDir, waitFor, type CorralProcess } from "../helpers/corral.js";
 import { underLoad } from "../helpers/load.js";
+import { mark, since } from "../helpers/output-mark.js";
 import { listeningSockets } from "../helpers/procfs.js";
 
 const NAME = "diagnose";
@@ -18,7 +19,7 @@ let socket: string;
 const out = tempDir("corral-diagnose-");
 
 before(async () => {
-  corral = startCorral(["start", fixture("diagnose-app.cjs"), "--workers", "2", "--name", NAME, "--kill-timeout", "5s"]);
+  corral = startCorral(["start", fixture("diagnose-app.cjs"), "--workers", "2", "--name", NAME]);
   port = await corral.ready(2);
   socket = controlPath(corral.home, NAME);
 });
@@ -39,8 +40,14 @@ function assertNoInspector(pid: number, when: string): void {
 test("corral profile writes a .cpuprofile that parses and holds the app's hot function", async () => {
   const pid = await pidOf(1);
   const file = join(out, "w1.cpuprofile");
-  const run = await underLoad(port, { keepAlive: 2, fresh: 0, path: "/hot?ms=5" }, async () => {
-    const result = await cli(["profile", NAME, "1", "--duration", "2s", "-o", file]);
+  const started = mark(corral);
+  const profiling = cli(["profile", NAME, "1", "--duration", "2s", "-o", file]);
+  // Load only once the profiler runs: code V8 optimised before has no record of what it inlined,
+  // and the profile would show hotFunction's time under its caller.
+  await waitFor(() => /worker 1 \(pid \d+\): CPU profile for 2000 ms/.test(since(corral, started)), "the profile to start", 10_000);
+  // New connections, so round-robin gives worker 1 its share (kept-alive ones may all sit on worker 2).
+  const run = await underLoad(port, { keepAlive: 0, fresh: 3, path: "/hot?ms=5" }, async () => {
+    const result = await profiling;
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /wrote .*w1\.cpuprofile/);
   });

@@ -55,6 +55,8 @@ export async function writeDiagnostic(corral: Corral, kind: FileDiagnostic, id: 
   const name = `worker-${id}-${worker.pid}.${EXTENSION[kind]}`;
   const path = join(dir.path, name);
   const orders = corral.diagnostics.orders;
+  if (kind === "profile") corral.log("info", `worker ${id} (pid ${worker.pid}): CPU profile for ${durationMs} ms (corral profile)`);
+  if (kind === "report") corral.log("info", `worker ${id} (pid ${worker.pid}): diagnostic report (corral report)`);
   try {
     if (kind === "profile") await orders.send(worker, "profile", path, durationMs, durationMs + PROFILE_MARGIN_MS);
     else if (kind === "report") await orders.send(worker, "report", path, 0, REPORT_TIMEOUT_MS);
