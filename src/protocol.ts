@@ -76,10 +76,13 @@ export interface LeaderCandidate { cmd: typeof CMD; act: "leader-candidate" }
 /** The worker's leader `stop` callbacks have settled for this term. */
 export interface LeaderStopped { cmd: typeof CMD; act: "leader-stopped"; term: number }
 
+/** The worker runtime lacks a Node internal it relies on (primary/node-internals.ts): corral cannot run on this Node. */
+export interface UnsupportedNode { cmd: typeof CMD; act: "unsupported"; internal: string }
+
 export type WorkerMessage =
   | ListenRequest | CloseNotice | HandoffAck | LoadReport | ReadyNotice | DrainingNotice | Heartbeat | MetricsReply
   | InspectorPort | DiagnosticReply | HealthReport
-  | TalkRequest | LeaderCandidate | LeaderStopped;
+  | TalkRequest | LeaderCandidate | LeaderStopped | UnsupportedNode;
 
 // ---- primary → worker -------------------------------------------------------
 export interface ListenReply { cmd: typeof CMD; act: "listening"; seq: number; error: string | null; sockname: SockName | null }
@@ -156,6 +159,8 @@ export function parseWorkerMessage(raw: unknown): WorkerMessage | null {
       return raw as unknown as LeaderCandidate;
     case "leader-stopped":
       return isCount(raw.term) ? (raw as unknown as LeaderStopped) : null;
+    case "unsupported":
+      return isShortString(raw.internal, 200) ? (raw as unknown as UnsupportedNode) : null;
     default:
       return null;
   }

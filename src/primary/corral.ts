@@ -34,6 +34,7 @@ import { buildSnapshot } from "./snapshot.js";
 import { setupWorkers, spawnWorker, type SpawnHooks } from "./spawn.js";
 import { WorkerTalk } from "./talk.js";
 import { Watchdog } from "./watchdog.js";
+import { checkNodeInternals, nodeInternalMissing } from "./node-internals.js";
 
 type Lifecycle = "idle" | "starting" | "running" | "stopping" | "stopped";
 
@@ -111,6 +112,7 @@ export class Corral extends EventEmitter {
       health: () => {},
       disconnect: (worker) => this.acceptors.detach(worker),
       exit: (worker, code, signal) => this.onExit(worker, code, signal),
+      unsupported: (worker, internal) => this.unsupportedNode(worker, internal),
       log: (level, message) => this.log(level, message),
     };
   }
@@ -124,6 +126,13 @@ export class Corral extends EventEmitter {
     this.output.open(); // log files are the primary's, opened before workers (maybe as another user) exist
     clusterInUse = true;
     this.lifecycle = "starting";
+    try {
+      await checkNodeInternals();
+    } catch (error) {
+      this.lifecycle = "idle";
+      clusterInUse = false;
+      throw error;
+    }
     refuseInspectorSignal((message) => this.log("warn", message));
     const o = this.options;
     setupWorkers(o, this.identity);
@@ -441,6 +450,23 @@ export class Corral extends EventEmitter {
       this.emitEvent("fatal", error);
       void this.stop("every worker errored");
     }
+  }
+
+  /**
+   * A worker's Node lacks an internal (node-internals.ts): while starting, corral cannot run at all
+   * and exits 1 saying so. Later it cannot be true (every worker runs the primary's node), so it is
+   * only that worker's word: it is replaced like a crashed one.
+   */
+  private unsupportedNode(worker: ManagedWorker, internal: string): void {
+    const error = nodeInternalMissing(internal);
+    if (this.lifecycle !== "starting") {
+      worker.killReason = error.message;
+      worker.kill("SIGKILL");
+      return;
+    }
+    this.log("error", error.message);
+    this.emitEvent("fatal", error);
+    void this.stop("unsupported Node");
   }
 
   /**

@@ -28,6 +28,8 @@ export interface MessageHandlers {
   health(worker: ManagedWorker, report: HealthReport): void;
   /** worker.broadcast/send and leadership (talk.ts). */
   talk(worker: ManagedWorker, message: TalkMessage): void;
+  /** The worker's Node lacks an internal corral relies on (node-internals.ts). */
+  unsupported(worker: ManagedWorker, internal: string): void;
   log(level: Level, message: string): void;
 }
 
@@ -94,6 +96,9 @@ function handleWorkerMessage(worker: ManagedWorker, message: WorkerMessage, to: 
     case "leader-candidate":
     case "leader-stopped":
       to.talk(worker, message);
+      break;
+    case "unsupported":
+      to.unsupported(worker, message.internal);
       break;
   }
 }

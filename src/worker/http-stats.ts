@@ -27,10 +27,15 @@ type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
  * still closes each connection once it is idle (docs/internals.md).
  */
 function openSockets(server: HttpServer): HttpSocket[] {
+  const list = connectionsList(server);
+  return list ? list.all().flatMap((parser) => (parser.socket ? [parser.socket] : [])) : [];
+}
+
+/** node's list of a listening http.Server's connections, or null (checked at start-up: node-internals.ts). */
+export function connectionsList(server: HttpServer): { all(): Array<{ socket?: HttpSocket | null }> } | null {
   const key = Object.getOwnPropertySymbols(server).find((symbol) => symbol.description === "http.server.connections");
   const list = key ? (server as unknown as Record<symbol, { all?: () => Array<{ socket?: HttpSocket | null }> }>)[key] : undefined;
-  if (typeof list?.all !== "function") return [];
-  return list.all().flatMap((parser) => (parser.socket ? [parser.socket] : []));
+  return typeof list?.all === "function" ? (list as { all(): Array<{ socket?: HttpSocket | null }> }) : null;
 }
 
 export class HttpStats {

@@ -104,8 +104,13 @@ export class ListenRegistry {
     return this.pending.size;
   }
 
-  install(): void {
-    const original = (cluster as unknown as { _getServer: GetServer })._getServer;
+  /**
+   * Hooks `cluster._getServer`, through which net sends every listen() of a cluster worker.
+   * Returns false, hooking nothing, on a Node without it: the primary is told (`unsupported`).
+   */
+  install(): boolean {
+    const original = (cluster as unknown as { _getServer?: GetServer })._getServer;
+    if (typeof original !== "function") return false;
     const getServer: GetServer = (server, options, cb) => {
       const port = options.port;
       const throughPrimary = typeof port === "number" && port >= 0 && (options.fd == null || options.fd < 0) &&
@@ -114,6 +119,7 @@ export class ListenRegistry {
       this.request(server, options, cb);
     };
     (cluster as unknown as { _getServer: GetServer })._getServer = getServer;
+    return true;
   }
 
   private request(server: Server, options: ListenOptions, cb: PendingListen["cb"]): void {

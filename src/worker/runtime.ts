@@ -66,7 +66,8 @@ function main(settings: WorkerSettings): void {
     },
     onSettled: () => checkReady(),
   }, settings.balance === "os");
-  listens.install();
+  // Without the hook no listen reaches the primary, and the worker would never be ready: say why instead.
+  if (!listens.install()) sendToPrimary({ act: "unsupported", internal: "cluster._getServer" });
   const watch = new ListenWatch((server) => listens.serves(server), () => checkReady());
   watch.install();
 
