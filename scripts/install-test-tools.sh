@@ -6,6 +6,7 @@
 #   nginx     (Debian package nginx)        deploy/nginx recipe: `nginx -t` and a real nginx in front of corral
 #   haproxy   (Debian package haproxy)      deploy/haproxy recipe: `haproxy -c` and /readyz health checks
 #   logrotate (Debian package logrotate)    deploy/logrotate recipe: rotation under load, reopened by corral
+#   systemd-socket-activate, systemd-notify, systemd-analyze (Debian package systemd)   socket activation, sd_notify, unit checks
 #   Node 22   (npm package node@22, into .tools/node22)   .ci/run runs the suite on it too
 #   Node 24   (npm package node@24, into .tools/node24)   reusePort / `--balance os` tests; .ci/run runs the suite on it
 # Idempotent: anything already present is left alone, so re-runs take well under a second.
@@ -41,6 +42,8 @@ daemons=()
 [[ -x /usr/sbin/haproxy ]] || command -v haproxy >/dev/null 2>&1 || daemons+=(haproxy)
 packages+=("${daemons[@]}")
 [[ -x /usr/sbin/logrotate ]] || command -v logrotate >/dev/null 2>&1 || packages+=(logrotate)
+# Passes listening sockets exactly as systemd does (LISTEN_FDS), without systemd as PID 1.
+command -v systemd-socket-activate >/dev/null 2>&1 || [[ -x /lib/systemd/systemd-socket-activate ]] || packages+=(systemd)
 
 if ((${#packages[@]} > 0)); then
   sudo=()

@@ -9,12 +9,15 @@ import { misspelledEnvWarnings } from "../config/env.js";
 import { openControlServer } from "../control/server.js";
 import { CorralError } from "../errors.js";
 import { Corral } from "../primary/corral.js";
+import { describeSocket, InheritedSockets, passedFds } from "../primary/inherited-sockets.js";
 import { parseStartArgs, START_HELP } from "./args.js";
 import { startedByNpm, watchLauncher } from "./launcher-watch.js";
 import { handleSignals } from "./signals.js";
 import { resolveStartOptions } from "./start-options.js";
 
 export async function start(argv: string[]): Promise<number> {
+  // First: the workers are forked with this environment and must not see LISTEN_FDS.
+  const passed = passedFds(process.env);
   const parsed = parseStartArgs(argv);
   if (parsed.help) {
     process.stdout.write(START_HELP);
@@ -23,20 +26,22 @@ export async function start(argv: string[]): Promise<number> {
   const options = await resolveStartOptions(parsed, { cwd: process.cwd(), env: process.env });
   const corral = new Corral(options);
   for (const warning of misspelledEnvWarnings(process.env)) corral.log("warn", warning);
-  return runInForeground(corral);
+  const inherited = passed.length > 0 ? new InheritedSockets(passed) : null;
+  if (inherited) corral.adoptSockets(inherited);
+  return runInForeground(corral, inherited);
 }
 
 /** Once everything stopped, how long a slow stdout/stderr reader gets to take the last lines. */
 const OUTPUT_DRAIN_MS = 3_000;
 
-async function runInForeground(corral: Corral): Promise<number> {
-  const code = await superviseInForeground(corral);
+async function runInForeground(corral: Corral, inherited: InheritedSockets | null): Promise<number> {
+  const code = await superviseInForeground(corral, inherited);
   // A reader that stopped reading must not keep a stopped corral alive: what it has not taken is given up.
   if (!(await corral.logs.drained(OUTPUT_DRAIN_MS))) process.exit(code);
   return code;
 }
 
-async function superviseInForeground(corral: Corral): Promise<number> {
+async function superviseInForeground(corral: Corral, inherited: InheritedSockets | null): Promise<number> {
   const control = await openControlServer(corral);
   let admin: { close(): Promise<void> } | null = null;
   let exitCode = 0;
@@ -90,6 +95,7 @@ async function superviseInForeground(corral: Corral): Promise<number> {
       process.stdout.write(`[corral] admin server on ${corral.adminUrl} (dashboard, /metrics, /status, /healthz, /readyz)\n`);
     }
     await corral.start();
+    if (inherited) reportInherited(corral, inherited);
     if (corral.options.watch) {
       const { watchForChanges } = await import("../primary/watch.js");
       const watcher = watchForChanges(corral);
@@ -106,4 +112,14 @@ async function superviseInForeground(corral: Corral): Promise<number> {
   await new Promise<void>((resolve) => corral.once("stopped", () => resolve()));
   await Promise.allSettled([control.close(), admin?.close()]);
   return exitCode;
+}
+
+/** Which passed sockets serve the app, and which the app never listened on (the operator's unit may be wrong). */
+function reportInherited(corral: Corral, inherited: InheritedSockets): void {
+  for (const problem of inherited.problems) corral.log("warn", `passed socket ${problem}`);
+  const adopted = inherited.sockets.filter((s) => s.adopted && s.name !== "admin");
+  if (adopted.length > 0) corral.log("info", `serving on passed socket${adopted.length === 1 ? "" : "s"} ${adopted.map(describeSocket).join(", ")}`);
+  for (const socket of inherited.unused()) {
+    corral.log("warn", `passed socket ${describeSocket(socket)} is not one the app listens on (it listens on ${corral.snapshot().listening.map((l) => `${l.address}:${l.port}`).join(", ") || "nothing"}): connections to it wait unanswered`);
+  }
 }

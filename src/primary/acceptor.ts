@@ -18,6 +18,7 @@
 import net from "node:net";
 import type { Balancer } from "../balancer/types.js";
 import { CMD, type ListenRequest, type SockName } from "../protocol.js";
+import type { InheritedSocket } from "./inherited-sockets.js";
 import type { ManagedWorker } from "./managed-worker.js";
 
 export interface RawHandle {
@@ -52,13 +53,15 @@ export class Acceptor {
     readonly request: ListenRequest,
     private readonly balancer: Balancer,
     private readonly limits: AcceptorLimits,
+    /** A socket passed to this process (socket activation, `corral upgrade`): listened on, not bound. */
+    readonly inherited: InheritedSocket | null = null,
   ) {}
 
   open(): Promise<SockName> {
     const { address, port, backlog, ipv6Only } = this.request;
     return new Promise((resolve, reject) => {
       this.server.once("error", reject);
-      this.server.listen({ host: address ?? undefined, port, backlog, ipv6Only }, () => {
+      const listening = (): void => {
         this.server.off("error", reject);
         // From here on libuv calls us with raw handles; net.Server never sees a connection.
         const handle = (this.server as unknown as { _handle: { onconnection: unknown } })._handle;
@@ -68,8 +71,18 @@ export class Acceptor {
         const info = this.server.address() as net.AddressInfo;
         this.sockname = { address: info.address, port: info.port, family: info.family };
         resolve(this.sockname);
-      });
+      };
+      if (this.inherited) this.server.listen(this.inherited.handle, backlog || 511, listening);
+      else this.server.listen({ host: address ?? undefined, port, backlog, ipv6Only }, listening);
     });
+  }
+
+  /**
+   * `corral upgrade`: the new primary accepts from this socket now. This one stops taking
+   * connections from it (the kernel queue is theirs) but hands on what it already took.
+   */
+  stopAccepting(): void {
+    this.server.close();
   }
 
   add(worker: ManagedWorker): void {

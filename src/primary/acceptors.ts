@@ -13,6 +13,7 @@ import { createBalancer } from "../balancer/index.js";
 import type { BalanceStrategy } from "../config/types.js";
 import { CMD, type ListenReply, type ListenRequest, type SockName } from "../protocol.js";
 import { Acceptor } from "./acceptor.js";
+import type { InheritedSockets } from "./inherited-sockets.js";
 import type { ManagedWorker } from "./managed-worker.js";
 import { ReservedPort } from "./reserved-port.js";
 
@@ -32,6 +33,8 @@ export class Acceptors {
   /** Connections a worker accepted. */
   handoffs = 0;
   private closed = false;
+  /** Sockets passed to this process, adopted instead of binding (inherited-sockets.ts). */
+  inherited: InheritedSockets | null = null;
 
   constructor(
     private readonly strategy: BalanceStrategy,
@@ -54,7 +57,7 @@ export class Acceptors {
           queueTimeoutMs: this.limits.queueTimeoutMs,
           nextSeq: () => (this.seq = (this.seq + 1) % Number.MAX_SAFE_INTEGER),
           onDropped: () => this.dropped++,
-        });
+        }, this.inherited?.take(request) ?? null);
       entry = { acceptor, opened: acceptor.open(), joining: 0 };
       this.byKey.set(request.key, entry);
     }
@@ -111,6 +114,8 @@ export class Acceptors {
    */
   private releaseIfUnused(key: string, entry: Entry, deserted: boolean): void {
     if (!deserted || entry.acceptor.workers.size > 0 || entry.joining > 0) return;
+    // A passed socket cannot be bound again once closed (its owner, systemd, still holds it): keep it.
+    if (entry.acceptor instanceof Acceptor && entry.acceptor.inherited) return;
     entry.acceptor.close();
     this.byKey.delete(key);
   }
@@ -141,6 +146,11 @@ export class Acceptors {
       owner.distribute(handle, refusals);
     }
     owner.flush();
+  }
+
+  /** `corral upgrade`: another primary accepts from the same sockets; this one only finishes hand-offs. */
+  stopAccepting(): void {
+    for (const { acceptor } of this.byKey.values()) if (acceptor instanceof Acceptor) acceptor.stopAccepting();
   }
 
   closeAll(): void {

@@ -21,6 +21,7 @@ import { crashReport } from "./crash-report.js";
 import { Diagnostics } from "./diagnostics/diagnostics.js";
 import { cutOffError, drainWorker } from "./drain.js";
 import { hangVerdict, memoryVerdict } from "./health.js";
+import type { InheritedSockets } from "./inherited-sockets.js";
 import { refuseInspectorSignal } from "./inspector-signal.js";
 import { listenPolicy } from "./listen-policy.js";
 import { resolveWorkerIdentity, type WorkerIdentity } from "./privileges.js";
@@ -251,6 +252,16 @@ export class Corral extends EventEmitter {
       worker.expectedExit = true;
       worker.kill("SIGKILL");
     }
+  }
+
+  /** Listening sockets passed to this process (socket activation, `corral upgrade`): served instead of bound. */
+  adoptSockets(sockets: InheritedSockets): void {
+    this.acceptors.inherited = sockets;
+  }
+
+  /** `corral upgrade`: the new primary takes the connections now; this one only finishes its hand-offs. */
+  stopAccepting(): void {
+    this.acceptors.stopAccepting();
   }
 
   /** A worker has been ready since start (until then, failures before ready give up fast). */

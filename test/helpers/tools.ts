@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
-export type ToolName = "promtool" | "chromium" | "tmux" | "nginx" | "haproxy" | "logrotate" | "node24";
+export type ToolName = "promtool" | "chromium" | "tmux" | "nginx" | "haproxy" | "logrotate" | "node24" | "systemd-socket-activate";
 
 /** Where each tool may be overridden, e.g. CORRAL_CHROMIUM=/opt/chrome/chrome. */
 const ENV: Record<ToolName, string> = {
@@ -31,6 +31,7 @@ const ENV: Record<ToolName, string> = {
   haproxy: "CORRAL_HAPROXY",
   logrotate: "CORRAL_LOGROTATE",
   node24: "CORRAL_NODE24",
+  "systemd-socket-activate": "CORRAL_SYSTEMD_SOCKET_ACTIVATE",
 };
 
 export const NODE24_DEFAULT = join(ROOT, ".tools/node24/node_modules/.bin/node");
@@ -44,8 +45,8 @@ function isExecutable(path: string): boolean {
   }
 }
 
-/** Debian installs daemons (nginx, haproxy) in /usr/sbin, which a non-root PATH often lacks. */
-const SBIN = ["/usr/sbin", "/usr/local/sbin"];
+/** Debian installs daemons (nginx, haproxy) in /usr/sbin, which a non-root PATH often lacks; older systemd keeps systemd-socket-activate in /lib/systemd. */
+const SBIN = ["/usr/sbin", "/usr/local/sbin", "/lib/systemd", "/usr/lib/systemd"];
 
 /** First executable `name` on PATH (then in the sbin directories), or null. */
 function onPath(name: string): string | null {
