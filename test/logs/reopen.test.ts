@@ -45,3 +45,22 @@ test("a reopen that fails (the directory is gone) is reported, keeps the old fil
   assert.equal((await controlStatus(controlPath(app.home, "badreopen"))).workersReady, 1);
   await app.stop();
 });
+
+test("a per-worker file that cannot be created when a worker restarts is reported; the worker serves, its lines are counted", async () => {
+  const logs = join(tempDir("corral-reopen-"), "logs");
+  mkdirSync(logs);
+  const app = startCorral(["start", fixture("log-app.cjs"), "-w", "1", "--name", "perworkergone", "--log-file", join(logs, "%w-%p.log")]);
+  const port = await app.ready(1);
+  const socket = controlPath(app.home, "perworkergone");
+  const [pid] = readyPidsOf(await controlStatus(socket));
+  rmSync(logs, { recursive: true });
+  process.kill(pid!, "SIGKILL");
+  await app.waitForOutput(/log file .*1-\d+\.log: ENOENT.*dropped until it is reopened/);
+  const status = await waitFor(async () => {
+    const s = await controlStatus(socket);
+    return s.workersReady === 1 && !readyPidsOf(s).includes(pid!) ? s : null;
+  }, "the replacement worker ready");
+  assert.equal((await request(port, "/")).status, 200);
+  await waitFor(async () => (await controlStatus(socket)).logLinesDropped > status.logLinesDropped, "its request line counted as dropped");
+  await app.stop();
+});
