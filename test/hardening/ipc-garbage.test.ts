@@ -43,6 +43,8 @@ test("the primary survives every kind of IPC garbage from a worker and keeps ser
   assert.match(corral.output, /dropped a forged NODE_HANDLE_ACK/);
   assert.match(corral.output, /made node's handler throw/);
   assert.match(corral.output, /sent data on its IPC channel that is not a message/);
+  // A running worker claiming its Node lacks an internal is replaced; the supervisor carries on.
+  assert.match(corral.output, /worker \d \(pid \d+\) Node v[\d.]+ lacks cluster\._getServer/);
   // A crash of the primary would print node's stack unprefixed (worker lines carry [wN:pid]).
   assert.doesNotMatch(corral.output, /^(node:internal|Uncaught|SyntaxError)/m);
   await corral.stop();
