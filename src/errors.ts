@@ -20,7 +20,9 @@ export type CorralErrorCode =
   | "CORRAL_ERR_CONTROL"
   | "CORRAL_ERR_DIAGNOSTIC"
   | "CORRAL_ERR_MESSAGE_TOO_LARGE"
-  | "CORRAL_ERR_MESSAGE_RATE";
+  | "CORRAL_ERR_MESSAGE_RATE"
+  | "CORRAL_ERR_UPGRADE_UNSUPPORTED"
+  | "CORRAL_ERR_UPGRADE_FAILED";
 
 /** Codes that mean "the user asked for something invalid": the CLI exits 2 for these. */
 const USAGE_CODES: ReadonlySet<CorralErrorCode> = new Set([
@@ -30,6 +32,7 @@ const USAGE_CODES: ReadonlySet<CorralErrorCode> = new Set([
   "CORRAL_ERR_TYPESCRIPT_UNSUPPORTED",
   "CORRAL_ERR_REUSEPORT_UNSUPPORTED",
   "CORRAL_ERR_NAME_IN_USE",
+  "CORRAL_ERR_UPGRADE_UNSUPPORTED",
 ]);
 
 export class CorralError extends Error {

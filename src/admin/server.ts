@@ -24,6 +24,7 @@ import { REQUEST_LIMITS } from "../control/request-limits.js";
 import { handleControl, sendJson } from "../control/routes.js";
 import { CorralError } from "../errors.js";
 import type { Corral } from "../primary/corral.js";
+import type { InheritedSocket } from "../primary/inherited-sockets.js";
 import { AdminAuth, type Access } from "./auth.js";
 import { EventStream } from "./events.js";
 import { FdReserve } from "./fd-reserve.js";
@@ -38,6 +39,8 @@ const REPORT_EVERY_MS = 60_000;
 
 export interface AdminServer {
   readonly url: string;
+  /** The listening socket's fd (passed on by `corral upgrade`), null once closed. */
+  readonly fd: number | null;
   close(): Promise<void>;
 }
 
@@ -125,7 +128,8 @@ function formatUrl(host: string, port: number): string {
   return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
-export async function startAdminServer(corral: Corral, address: AdminAddress, token: string | null): Promise<AdminServer> {
+/** `inherited`: the admin socket `corral upgrade` passed (listened on as it is, not bound). */
+export async function startAdminServer(corral: Corral, address: AdminAddress, token: string | null, inherited: InheritedSocket | null = null): Promise<AdminServer> {
   const server = http.createServer(REQUEST_LIMITS);
   server.maxConnections = MAX_CONNECTIONS;
   const reserve = new FdReserve();
@@ -140,7 +144,8 @@ export async function startAdminServer(corral: Corral, address: AdminAddress, to
     server.once("error", (error: NodeJS.ErrnoException) => {
       reject(new CorralError("CORRAL_ERR_CONTROL", `--admin: cannot listen on ${formatUrl(address.host, address.port)}: ${error.code ?? error.message}`, { cause: error }));
     });
-    server.listen(address.port, address.host, () => resolve());
+    if (inherited) server.listen(inherited.handle, () => resolve());
+    else server.listen(address.port, address.host, () => resolve());
   });
   const port = (server.address() as { port: number }).port;
   const ctx: Context = {
@@ -164,6 +169,10 @@ export async function startAdminServer(corral: Corral, address: AdminAddress, to
   let closing: Promise<void> | null = null;
   return {
     url,
+    get fd() {
+      const fd = (server as unknown as { _handle: { fd?: number } | null })._handle?.fd;
+      return typeof fd === "number" && fd >= 0 ? fd : null;
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
         if (corral.adminUrl === url) corral.adminUrl = null;

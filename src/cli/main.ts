@@ -22,6 +22,7 @@ Usage:
   corral top [NAME]                  live terminal view
   corral logs [NAME] [-n N] [-f]     recent output (--worker ID, --stderr, --json); --reopen the log files
   corral send [NAME] TOPIC JSON      a message to the workers' worker.on(TOPIC) (--worker ID)
+  corral upgrade [NAME] [--node PATH]  hand the listening sockets to a new primary (new corral/Node)
   corral systemd NAME [start args]   print a systemd unit file
   corral inspect [NAME] ID [--close] open worker ID's inspector (DevTools) on 127.0.0.1
   corral profile [NAME] ID [--duration 10s] [-o FILE]   a CPU profile of worker ID
@@ -44,6 +45,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   logs: async () => (await import("./logs.js")).logs,
   systemd: async () => (await import("./systemd.js")).systemd,
   send: async () => (await import("./send.js")).send,
+  upgrade: async () => (await import("./upgrade.js")).upgrade,
   inspect: async () => (await import("./diagnose.js")).inspect,
   profile: async () => (await import("./diagnose.js")).profile,
   "heap-snapshot": async () => (await import("./diagnose.js")).heapSnapshot,

@@ -6,7 +6,8 @@
  */
 import { constants } from "node:os";
 import { misspelledEnvWarnings } from "../config/env.js";
-import { openControlServer } from "../control/server.js";
+import type { AdminServer } from "../admin/server.js";
+import { openControlServer, type ControlServer } from "../control/server.js";
 import { CorralError } from "../errors.js";
 import { Corral } from "../primary/corral.js";
 import { describeSocket, InheritedSockets, passedFds } from "../primary/inherited-sockets.js";
@@ -14,42 +15,62 @@ import { parseStartArgs, START_HELP } from "./args.js";
 import { startedByNpm, watchLauncher } from "./launcher-watch.js";
 import { handleSignals } from "./signals.js";
 import { resolveStartOptions } from "./start-options.js";
+import { Successor } from "./successor.js";
+import { installUpgrade, launchOf, type StartedAs } from "./upgrade-handover.js";
+
+/** How this process was started, and what it was handed (sockets; the old primary, under `corral upgrade`). */
+interface Context {
+  inherited: InheritedSockets | null;
+  successor: Successor | null;
+  startedAs: StartedAs;
+}
 
 export async function start(argv: string[]): Promise<number> {
   // First: the workers are forked with this environment and must not see LISTEN_FDS.
   const passed = passedFds(process.env);
-  const parsed = parseStartArgs(argv);
-  if (parsed.help) {
-    process.stdout.write(START_HELP);
-    return 0;
+  const successor = Successor.fromEnv(process.env);
+  const startedAs = launchOf(argv);
+  try {
+    const parsed = parseStartArgs(argv);
+    if (parsed.help) {
+      process.stdout.write(START_HELP);
+      return 0;
+    }
+    const options = await resolveStartOptions(parsed, { cwd: process.cwd(), env: process.env });
+    const corral = new Corral(options);
+    for (const warning of misspelledEnvWarnings(process.env)) corral.log("warn", warning);
+    const inherited = passed.length > 0 ? new InheritedSockets(passed) : null;
+    if (inherited) corral.adoptSockets(inherited);
+    return await runInForeground(corral, { inherited, successor, startedAs });
+  } catch (error) {
+    // Started by `corral upgrade`: the old primary reports our error and serves on.
+    successor?.failed((error as Error).message);
+    throw error;
   }
-  const options = await resolveStartOptions(parsed, { cwd: process.cwd(), env: process.env });
-  const corral = new Corral(options);
-  for (const warning of misspelledEnvWarnings(process.env)) corral.log("warn", warning);
-  const inherited = passed.length > 0 ? new InheritedSockets(passed) : null;
-  if (inherited) corral.adoptSockets(inherited);
-  return runInForeground(corral, inherited);
 }
 
 /** Once everything stopped, how long a slow stdout/stderr reader gets to take the last lines. */
 const OUTPUT_DRAIN_MS = 3_000;
 
-async function runInForeground(corral: Corral, inherited: InheritedSockets | null): Promise<number> {
-  const code = await superviseInForeground(corral, inherited);
+async function runInForeground(corral: Corral, context: Context): Promise<number> {
+  const code = await superviseInForeground(corral, context);
+  if (code !== 0) context.successor?.failed(`the new primary exited with code ${code}`);
   // A reader that stopped reading must not keep a stopped corral alive: what it has not taken is given up.
   if (!(await corral.logs.drained(OUTPUT_DRAIN_MS))) process.exit(code);
   return code;
 }
 
-async function superviseInForeground(corral: Corral, inherited: InheritedSockets | null): Promise<number> {
-  const control = await openControlServer(corral);
-  let admin: { close(): Promise<void> } | null = null;
+async function superviseInForeground(corral: Corral, context: Context): Promise<number> {
+  const { inherited, successor } = context;
+  // A new primary (`corral upgrade`) takes the control socket name once the old one gives it up.
+  let control: ControlServer | null = successor ? null : await openControlServer(corral);
+  let admin: AdminServer | null = null;
   let exitCode = 0;
   let signals = 0;
 
   const shutdown = async (reason: string): Promise<void> => {
     await corral.stop(reason);
-    await Promise.allSettled([control.close(), admin?.close()]);
+    await Promise.allSettled([control?.close(), admin?.close()]);
   };
   const onStopSignal = (signal: NodeJS.Signals): void => {
     signals++;
@@ -76,14 +97,16 @@ async function superviseInForeground(corral: Corral, inherited: InheritedSockets
   });
   // logrotate's postrotate (not a default action: that would end the primary and with it every worker).
   process.on("SIGUSR2", () => void corral.reopenLogs());
-  if (startedByNpm(process.env)) {
+  // A new primary's parent is the old one, which exits by design: not a launcher going away.
+  if (startedByNpm(process.env) && !successor) {
     const stopWatching = watchLauncher((why) => {
       corral.log("warn", `npm started corral and ${why}: shutting down (run corral with exec, see the README)`);
       void shutdown("launcher exited");
     });
     corral.once("shutdown", stopWatching);
   }
-  corral.on("fatal", () => {
+  corral.on("fatal", (error) => {
+    successor?.failed(error.message);
     exitCode = 1;
   });
 
@@ -91,17 +114,20 @@ async function superviseInForeground(corral: Corral, inherited: InheritedSockets
     // The admin server comes up first, so /healthz answers and /readyz says 503 while workers start.
     if (corral.options.admin) {
       const { startAdminServer } = await import("../admin/server.js");
-      admin = await startAdminServer(corral, corral.options.admin, corral.options.adminToken);
+      admin = await startAdminServer(corral, corral.options.admin, corral.options.adminToken, inherited?.takeAdmin() ?? null);
       process.stdout.write(`[corral] admin server on ${corral.adminUrl} (dashboard, /metrics, /status, /healthz, /readyz)\n`);
     }
     await corral.start();
     if (inherited) reportInherited(corral, inherited);
+    if (successor) control = await successor.takeOver(() => openControlServer(corral));
+    installUpgrade(corral, context.startedAs, { control: () => control, admin: () => admin, shutdown });
     if (corral.options.watch) {
       const { watchForChanges } = await import("../primary/watch.js");
       const watcher = watchForChanges(corral);
       corral.on("shutdown", () => watcher.close());
     }
   } catch (error) {
+    successor?.failed((error as Error).message);
     await shutdown("start failed");
     // A crash loop was already reported with the app's own stderr; don't say it twice.
     if (error instanceof CorralError && error.code === "CORRAL_ERR_ALL_ERRORED") return 1;
@@ -110,7 +136,7 @@ async function superviseInForeground(corral: Corral, inherited: InheritedSockets
     throw error;
   }
   await new Promise<void>((resolve) => corral.once("stopped", () => resolve()));
-  await Promise.allSettled([control.close(), admin?.close()]);
+  await Promise.allSettled([control?.close(), admin?.close()]);
   return exitCode;
 }
 

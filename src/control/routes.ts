@@ -2,7 +2,7 @@
  * The control API, shared by the control socket and the admin HTTP server:
  * GET /status, POST /reload, POST /scale {"workers": N}, POST /stop,
  * GET /logs and POST /logs/reopen (logs-route.ts), POST /send {"topic", "data", "worker"?},
- * POST /diagnose and POST /inspect (diagnose-route.ts).
+ * POST /diagnose and POST /inspect (diagnose-route.ts), POST /upgrade {"node"?} (cli/upgrade-handover.ts).
  * Replies are JSON: `{ ok: true, ... }` or `{ ok: false, error, code }`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -16,7 +16,7 @@ const MAX_BODY = 64 * 1024;
 /** Each path and the one method it takes: a known path with another method is a 405, not a 404. */
 const METHODS: ReadonlyMap<string, string> = new Map([
   ["/status", "GET"], ["/reload", "POST"], ["/scale", "POST"], ["/stop", "POST"], ["/logs", "GET"], ["/logs/reopen", "POST"], ["/send", "POST"],
-  ["/diagnose", "POST"], ["/inspect", "POST"],
+  ["/diagnose", "POST"], ["/inspect", "POST"], ["/upgrade", "POST"],
 ]);
 
 /** A body over MAX_BODY: answered 413 without reading the rest, and the connection closed. */
@@ -90,6 +90,11 @@ export async function handleControl(corral: Corral, req: IncomingMessage, res: S
       }
       case "GET /logs":
         return serveLogs(corral, req, res);
+      case "POST /upgrade": {
+        const body = await readJsonBody(req);
+        if (body.node !== undefined && typeof body.node !== "string") throw new CorralError("CORRAL_ERR_BAD_OPTION", "--node: expected a path");
+        return sendJson(res, 200, { ok: true, from: process.pid, ...(await corral.upgrade(body.node as string | undefined)) });
+      }
       case "POST /logs/reopen": {
         const { files, failed } = corral.reopenLogs();
         if (failed.length > 0) {

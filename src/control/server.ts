@@ -20,6 +20,11 @@ import { handleControl } from "./routes.js";
 export interface ControlServer {
   readonly path: string;
   close(): Promise<void>;
+  /**
+   * `corral upgrade`: stop listening and give up the name (socket file and lock) for the new
+   * primary, while the request that asked for the upgrade is still answered.
+   */
+  handOver(): Promise<void>;
 }
 
 /** True if something answers on the socket (a live supervisor), false for a stale file. */
@@ -79,6 +84,17 @@ export async function openControlServer(corral: Corral): Promise<ControlServer> 
     throw error;
   }
   let closed = false;
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone
+    }
+    lock.release();
+  };
   return {
     path,
     close: async () => {
@@ -86,12 +102,12 @@ export async function openControlServer(corral: Corral): Promise<ControlServer> 
       closed = true;
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      try {
-        unlinkSync(path);
-      } catch {
-        // already gone
-      }
-      lock.release();
+      release();
+    },
+    handOver: async () => {
+      // The file goes first: from here on the name is the new primary's, whatever our server does.
+      release();
+      server.close();
     },
   };
 }

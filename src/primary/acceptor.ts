@@ -85,6 +85,12 @@ export class Acceptor {
     this.server.close();
   }
 
+  /** The listening socket's fd (passed to the new primary by `corral upgrade`), null when not listening. */
+  get fd(): number | null {
+    const fd = (this.server as unknown as { _handle: { fd?: number } | null })._handle?.fd;
+    return typeof fd === "number" && fd >= 0 ? fd : null;
+  }
+
   add(worker: ManagedWorker): void {
     if (this.closed) return;
     this.workers.add(worker);

@@ -148,6 +148,11 @@ export class Acceptors {
     owner.flush();
   }
 
+  /** The listening sockets' fds, for `corral upgrade` (`--balance os` holds none: workers bind their own). */
+  fds(): number[] {
+    return [...this.byKey.values()].flatMap(({ acceptor }) => (acceptor instanceof Acceptor && acceptor.fd !== null ? [acceptor.fd] : []));
+  }
+
   /** `corral upgrade`: another primary accepts from the same sockets; this one only finishes hand-offs. */
   stopAccepting(): void {
     for (const { acceptor } of this.byKey.values()) if (acceptor instanceof Acceptor) acceptor.stopAccepting();

@@ -264,6 +264,21 @@ export class Corral extends EventEmitter {
     this.acceptors.stopAccepting();
   }
 
+  /** The listening sockets' fds (`corral upgrade` passes them on). */
+  listeningFds(): number[] {
+    return this.acceptors.fds();
+  }
+
+  /** Set by the CLI, which knows how this process was started (cli/upgrade-handover.ts). */
+  upgrader: ((node: string | undefined) => Promise<{ pid: number }>) | null = null;
+
+  /** `corral upgrade`: a new primary takes over the sockets; not while a reload or scale runs. */
+  upgrade(node?: string): Promise<{ pid: number }> {
+    const upgrader = this.upgrader;
+    if (!upgrader) throw new CorralError("CORRAL_ERR_CONTROL", "upgrade: only a supervisor started by `corral start` can hand its sockets over");
+    return this.exclusive("upgrade", () => upgrader(node));
+  }
+
   /** A worker has been ready since start (until then, failures before ready give up fast). */
   get hasServed(): boolean {
     return this.served;

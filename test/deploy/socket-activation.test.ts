@@ -8,10 +8,10 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { CLI, fixture, request, runCli, tempDir, waitFor } from "../helpers/corral.js";
+import { freePort } from "../helpers/daemons.js";
 import { requireTool } from "../helpers/tools.js";
 
 const started: ChildProcess[] = [];
@@ -25,14 +25,6 @@ after(() => {
   }
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** systemd-socket-activate listening on `listen`, running `command` (a shell script) on the first connection. */
 async function activate(tool: string, listen: string[], env: Record<string, string>, script: string): Promise<{ child: ChildProcess; output: () => string }> {

@@ -26,6 +26,9 @@ export class Load {
   readonly failures: string[] = [];
   /** Responses that told a keep-alive client to reconnect. */
   connectionClose = 0;
+  /** The longest time between two successful responses (ms): a pause in service shows here even with no failure. */
+  longestGapMs = 0;
+  private lastOkAt = 0;
   /** Worker pids that answered, and how often. */
   readonly byPid = new Map<number, number>();
   private running = false;
@@ -80,6 +83,9 @@ export class Load {
         const { status, close, pid } = await this.once(agent);
         if (status !== 200) throw new Error(`HTTP ${status}`);
         this.ok++;
+        const now = Date.now();
+        if (this.lastOkAt > 0) this.longestGapMs = Math.max(this.longestGapMs, now - this.lastOkAt);
+        this.lastOkAt = now;
         if (close && agent) this.connectionClose++;
         if (pid) this.byPid.set(pid, (this.byPid.get(pid) ?? 0) + 1);
       } catch (error) {
