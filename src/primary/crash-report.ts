@@ -9,6 +9,7 @@
  * Pure functions over lines: what the supervisor remembers per worker is
  * bounded here too (lines kept, characters per line).
  */
+import { fileURLToPath } from "node:url";
 
 /** Stderr lines remembered per worker: an error with its stack and a cause fits, a log flood stays bounded. */
 export const STDERR_LINES_KEPT = 100;
@@ -28,6 +29,17 @@ const CARET = /^\s*\^+\s*$/;
 const MESSAGE = /^(?:Uncaught\s+)?[A-Za-z_$][\w$.]*(?:Error|Exception)(?:\s+\[[\w-]+\])?(?::|$)/;
 /** A location line node prints above the throw site: `/app/server.js:12` or `file:///app/server.mjs:12`. */
 const LOCATION = /:\d+$/;
+/** corral's own files (dist/), as URL and path: a throw site there, or in node's internals, is not the app's. */
+const OWN_URL = new URL("../", import.meta.url).href;
+const OWN_PATH = fileURLToPath(OWN_URL);
+
+/**
+ * An 'error' nobody listened for is thrown where it was emitted (`node:events:497`, or corral's runtime
+ * when it passes a listen error on): that throw site says nothing about the app, its message does.
+ */
+function isForeignSite(location: string): boolean {
+  return location.startsWith("node:") || location.startsWith(OWN_URL) || location.startsWith(OWN_PATH);
+}
 
 /** Remembers `line` in `tail`, cut to STDERR_LINE_CHARS, keeping the last STDERR_LINES_KEPT lines. */
 export function rememberLine(tail: string[], line: string): void {
@@ -47,7 +59,8 @@ function errorStart(lines: readonly string[]): number {
   for (let i = lines.length - 1; i >= 0; i--) {
     if (CARET.test(lines[i]!)) {
       // file:line, then the source line, then the caret; a thrown non-Error may lack the location.
-      return i >= 2 && LOCATION.test(lines[i - 2]!) ? i - 2 : Math.max(0, i - 1);
+      if (i < 2 || !LOCATION.test(lines[i - 2]!)) return Math.max(0, i - 1);
+      return isForeignSite(lines[i - 2]!) ? i + 1 : i - 2;
     }
   }
   for (let i = lines.length - 1; i >= 0; i--) {

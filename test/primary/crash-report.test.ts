@@ -14,6 +14,15 @@ test("an uncaught throw: from the throw site, the message line, then at most 10 
   assert.equal(report.at(-1), "Node.js v20.20.2");
 });
 
+test("an unhandled 'error' event: node's or corral's own throw site is left out, the message comes first", () => {
+  // corral's own code, where the module under test lives (src/ here, dist/ when built).
+  const own = new URL("../../src/worker/listen-watch.js", import.meta.url).href;
+  for (const site of ["node:events:497", `${own}:59`]) {
+    const lines = [site, "      throw er; // Unhandled 'error' event", "      ^", "", "Error: listen EADDRINUSE: address already in use :::3000", ...frames(2), "", "Node.js v20.20.2"];
+    assert.equal(crashReport(lines)[0], "Error: listen EADDRINUSE: address already in use :::3000", site);
+  }
+});
+
 test("a SyntaxError in an ES module", () => {
   const lines = ["file:///app/server.mjs:7", "const x = ;", "          ^", "", "SyntaxError: Unexpected token ';'", ...frames(3), "", "Node.js v20.20.2"];
   assert.equal(crashReport(lines)[4], "SyntaxError: Unexpected token ';'");
