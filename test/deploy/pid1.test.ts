@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { test } from "node:test";
-import { CLI, ROOT, fixture, request, tempDir, waitFor } from "../helpers/corral.js";
+import { CLI, ROOT, fixture, request, runCli, tempDir, waitFor } from "../helpers/corral.js";
 import { Daemon } from "../helpers/daemons.js";
 
 const UNSHARE = ["--pid", "--fork", "--mount-proc", "--kill-child"];
@@ -52,4 +52,22 @@ test("corral as PID 1 reaps its exited workers and drains on SIGTERM", async (t)
   assert.equal((await slow).status, 200, "the in-flight request finished");
   assert.equal(await ns.exit(30_000), 0, ns.output);
   assert.match(ns.output, /shutting down \(SIGTERM\)/);
+});
+
+test("corral upgrade refuses as PID 1 (exit 2: containers upgrade by replacement) and serves on", async (t) => {
+  if (spawnSync("unshare", [...UNSHARE, "true"]).status !== 0) {
+    t.skip("unshare --pid is not permitted here (needs root)");
+    return;
+  }
+  const home = tempDir("corral-home-");
+  const name = `pid1-up-${process.pid}`;
+  const ns = new Daemon("unshare", [...UNSHARE, process.execPath, CLI, "start", fixture("lb-app.cjs"), "--workers", "1", "--name", name], ROOT, { ...process.env, CORRAL_HOME: home, PORT: "0" });
+  await waitFor(() => /ready in \d+ ms/.test(ns.output), `the worker ready\n${ns.output}`, 30_000);
+  const port = Number(/listening (\d+)/.exec(ns.output)![1]);
+  const result = await runCli(["upgrade", name], { env: { CORRAL_HOME: home } });
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /corral runs as PID 1 \(a container\): containers upgrade by replacement/);
+  assert.equal((await request(port, "/")).status, 200);
+  process.kill(children(ns.child.pid!)[0]!, "SIGTERM");
+  assert.equal(await ns.exit(30_000), 0, ns.output);
 });
