@@ -44,6 +44,10 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "max-restarts": { key: "maxRestarts", type: "string", example: "10" },
   "min-uptime": { key: "minUptime", type: "string", example: "5s" },
   "reload-parallel": { key: "reloadParallel", type: "string", example: "1" },
+  "max-requests": { key: "maxRequests", type: "string", example: "10000" },
+  "max-requests-jitter": { key: "maxRequestsJitter", type: "string", example: "1000" },
+  "max-age": { key: "maxAge", type: "string", example: "6h" },
+  "restart-cron": { key: "restartCron", type: "string", example: "\"0 3 * * *\"" },
   "max-queue": { key: "maxQueue", type: "string", example: "1024" },
   "queue-timeout": { key: "queueTimeout", type: "string", example: "10s" },
   "shutdown-delay": { key: "shutdownDelay", type: "string", example: "5s" },
@@ -167,7 +171,7 @@ export const START_HELP = `Usage: corral start <entry> [options] [-- <node args>
 Runs <entry> on every usable CPU core and keeps it up. Options also come from
 corral.config.{ts,mjs,js,json} and CORRAL_* env (e.g. CORRAL_KILL_TIMEOUT=30s);
 flags win over the file, the file over env.
-Durations: 500ms, 10s, 2m (bare numbers are ms). Sizes: 512K, 512M, 1G.
+Durations: 500ms, 10s, 2m, 6h (bare numbers are ms). Sizes: 512K, 512M, 1G.
 
 Options:                                                   (default)
   -w, --workers N|max|-1   worker count; max = usable CPUs (cgroup quota aware),
@@ -189,6 +193,12 @@ Options:                                                   (default)
   --max-restarts N         crashes before a slot gives up    (${DEFAULTS.maxRestarts})
   --min-uptime D           uptime that resets the crash count (${ms(DEFAULTS.minUptimeMs)})
   --reload-parallel N      workers replaced at once on reload (${DEFAULTS.reloadParallel})
+  --max-requests N         replace a worker (gracefully) after N requests (off)
+  --max-requests-jitter N  plus 0..N at random per worker    (0)
+  --max-age D              replace a worker (gracefully) this old,
+                           plus up to 10 % at random, >= 1s  (off)
+  --restart-cron EXPR      rolling reload at these times: "0 3 * * *"
+                           (5 fields, or 6 with seconds first) (off)
   --max-queue N            connections held with no worker ready (${DEFAULTS.maxQueue})
   --queue-timeout D        longest a held connection waits   (${ms(DEFAULTS.queueTimeoutMs)})
   --shutdown-delay D       on SIGTERM, serve this long with /readyz

@@ -55,6 +55,10 @@ export const OPTION_KEYS: readonly OptionKey[] = Object.freeze([
   "queueTimeout",
   "shutdownDelay",
   "heartbeatInterval",
+  "maxRequests",
+  "maxRequestsJitter",
+  "maxAge",
+  "restartCron",
 ] satisfies OptionKey[]);
 
 /** Options that are lists or maps: there is no sensible single-string env var or flag for them. */

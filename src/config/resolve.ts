@@ -14,6 +14,7 @@ import { optionsFromEnv } from "./env.js";
 import { OPTION_KEYS, isOptionKey, sourceName, type OptionKey } from "./keys.js";
 import type { OptionLayer, OptionSources, RawOptions } from "./keys.js";
 import { mergeSources } from "./merge.js";
+import { parseCron } from "./cron.js";
 import { parsePortList } from "./ports.js";
 import { reusePortUnavailable } from "./reuse-port-support.js";
 import { BALANCE_STRATEGIES, LOG_FORMATS, type ResolvedOptions } from "./types.js";
@@ -177,6 +178,10 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
     queueTimeoutMs: duration("queueTimeout", DEFAULTS.queueTimeoutMs),
     shutdownDelayMs: duration("shutdownDelay", DEFAULTS.shutdownDelayMs),
     heartbeatIntervalMs,
+    maxRequests: integer("maxRequests", 0, 0, 1_000_000_000),
+    maxRequestsJitter: integer("maxRequestsJitter", 0, 0, 1_000_000_000),
+    maxAgeMs: duration("maxAge", 0, 1_000),
+    restartCron: given("restartCron") ? parseCron(from("restartCron"), values.restartCron) : null,
   });
   resolvedObjects.add(resolved);
   return resolved;

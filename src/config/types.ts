@@ -62,6 +62,14 @@ export interface CorralOptions {
   shutdownDelay?: number | string;
   /** Interval between worker heartbeats. */
   heartbeatInterval?: number | string;
+  /** Replace a worker (gracefully, as a reload does) after it served this many requests; 0 = never. */
+  maxRequests?: number | string;
+  /** Add 0..N (random, per worker) to maxRequests, so workers started together are not replaced together. */
+  maxRequestsJitter?: number | string;
+  /** Replace a worker (gracefully) once it is this old, plus up to 10 % at random; 0 = never. */
+  maxAge?: number | string;
+  /** A cron expression (5 fields, or 6 with seconds first): a rolling reload at each time it names. */
+  restartCron?: string;
 }
 
 export interface AdminAddress {
@@ -105,6 +113,12 @@ export interface ResolvedOptions {
   readonly queueTimeoutMs: number;
   readonly shutdownDelayMs: number;
   readonly heartbeatIntervalMs: number;
+  /** 0 = no limit. */
+  readonly maxRequests: number;
+  readonly maxRequestsJitter: number;
+  /** 0 = no limit. */
+  readonly maxAgeMs: number;
+  readonly restartCron: string | null;
   /**
    * Where each given option came from, as errors name it ("--user", "CORRAL_USER", a config file's key);
    * for checks that happen after resolution, such as looking --user up when corral starts.

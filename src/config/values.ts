@@ -12,11 +12,11 @@ import { badOptionValue, CorralError } from "../errors.js";
  */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-const DURATION_UNITS: Readonly<Record<string, number>> = { "": 1, ms: 1, s: 1000, m: 60_000 };
-const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m)?$/i;
+const DURATION_UNITS: Readonly<Record<string, number>> = { "": 1, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/i;
 const DURATION_EXAMPLE = "a duration like 500ms, 10s or 2m";
 
-/** Milliseconds, from a number (ms) or "250ms" | "10s" | "2m" | "250" (ms). */
+/** Milliseconds, from a number (ms) or "250ms" | "10s" | "2m" | "6h" | "250" (ms). */
 export function parseDuration(option: string, value: unknown, range: { min?: number } = {}): number {
   const min = range.min ?? 0;
   let ms: number | undefined;

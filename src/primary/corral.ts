@@ -36,6 +36,8 @@ import { setupWorkers, spawnWorker, type SpawnHooks } from "./spawn.js";
 import { WorkerTalk } from "./talk.js";
 import { Watchdog } from "./watchdog.js";
 import { checkNodeInternals, nodeInternalMissing } from "./node-internals.js";
+import { Recycler } from "./recycle.js";
+import { CronReload } from "./cron-reload.js";
 
 type Lifecycle = "idle" | "starting" | "running" | "stopping" | "stopped";
 
@@ -68,6 +70,10 @@ export class Corral extends EventEmitter {
   private busy: Promise<unknown> | null = null;
   private stopping: Promise<void> | null = null;
   private watchdog: Watchdog | null = null;
+  /** --max-requests, --max-age: each worker's limits (recycle.ts). */
+  private readonly recycler: Recycler;
+  /** --restart-cron's timer, while running. */
+  private cronReload: CronReload | null = null;
   /** uid/gid of the workers (--user/--group); empty to keep the primary's. */
   private readonly identity: WorkerIdentity;
   /** Where each worker's messages and process events go. */
@@ -94,6 +100,7 @@ export class Corral extends EventEmitter {
       user: sourceName(sources, "user"),
       group: sourceName(sources, "group"),
     });
+    this.recycler = new Recycler(this.options);
     const dropsPrivileges = this.identity.uid !== undefined || this.identity.gid !== undefined;
     this.talk = new WorkerTalk({
       workers: () => this.workers,
@@ -107,7 +114,10 @@ export class Corral extends EventEmitter {
       ready: (worker) => this.markReady(worker),
       // Out of rotation at once, before its servers close (the socket stays open: connections wait for the slot's next worker).
       draining: (worker) => this.selfDrained(worker),
-      heartbeat: (worker) => this.checkMemory(worker),
+      heartbeat: (worker) => {
+        this.checkMemory(worker);
+        this.checkRecycle(worker);
+      },
       metrics: (worker, reply) => this.emitEvent("worker-metrics", { worker, seq: reply.seq, metrics: reply.metrics }),
       diagnostic: (worker, reply) => this.diagnostics.orders.reply(worker, reply),
       health: () => {},
@@ -143,6 +153,7 @@ export class Corral extends EventEmitter {
     for (let id = 1; id <= o.workers; id++) this.addSlot(id);
     this.watchdog = new Watchdog(o.hangTimeoutMs, (now, heardSince) => this.checkHealth(now, heardSince));
     this.watchdog.start();
+    if (o.restartCron) this.cronReload = new CronReload(o.restartCron, { reload: () => this.reload(), log: (level, message) => this.log(level, message) });
     await untilSettled(this, [...this.slots.values()], this.slots);
     if (this.lifecycle === "starting") this.lifecycle = "running";
   }
@@ -224,6 +235,7 @@ export class Corral extends EventEmitter {
       this.lifecycle = "stopping";
       this.emitEvent("shutdown", { reason });
       for (const slot of this.slots.values()) clearSlotTimer(slot);
+      this.cronReload?.stop();
       // /readyz is 503 from here on; a load balancer needs a moment to notice before the sockets close.
       const delay = this.readyCount() > 0 ? this.options.shutdownDelayMs : 0;
       if (delay > 0) {
@@ -371,6 +383,7 @@ export class Corral extends EventEmitter {
   private fork(slot: Slot): ManagedWorker {
     const worker = spawnWorker(slot.id, this.options, this.output, this.hooks);
     this.workers.add(worker);
+    this.recycler.forked(worker);
     this.talk.forked(worker);
     this.emitEvent("worker-fork", { id: slot.id, pid: worker.pid });
     return worker;
@@ -570,20 +583,45 @@ export class Corral extends EventEmitter {
     const slot = this.slots.get(worker.slotId);
     if (!slot || slot.worker !== worker || this.busy || this.shuttingDown) return;
     if (Date.now() < slot.replaceRetryAt) return; // the last replacement failed: back off, not a fork per heartbeat
-    worker.killReason = over.reason;
     this.emitEvent("worker-memory", { id: worker.slotId, pid: worker.pid, rss: over.rss, limit: over.limit });
-    this.log("warn", `worker ${worker.slotId} (pid ${worker.pid}) ${worker.killReason}: replacing it`);
-    void this.exclusive("memory", () => this.replace(slot)).then(
-      () => {
-        slot.replaceFailures = 0;
-      },
-      (error: Error) => {
-        worker.killReason = null;
-        const delayMs = replaceRetryDelay(++slot.replaceFailures);
-        slot.replaceRetryAt = Date.now() + delayMs;
-        this.log("error", `could not replace worker ${slot.id} (trying again in ${delayMs} ms): ${error.message}`);
-      },
-    );
+    this.replaceForHealth("memory", "warn", [{ slot, reason: over.reason }]);
+  }
+
+  /**
+   * --max-requests, --max-age: when a worker is due, every due worker (at most --reload-parallel)
+   * is replaced as a reload does, in one turn of the lock — so never during a reload or a scale;
+   * the ones left are judged again at their next heartbeat.
+   */
+  private checkRecycle(worker: ManagedWorker): void {
+    if (!this.recycler.enabled || this.busy || this.shuttingDown || !this.recycler.reason(worker)) return;
+    const now = Date.now();
+    const due: Array<{ slot: Slot; reason: string }> = [];
+    for (const slot of activeSlots(this.slots)) {
+      const reason = slot.worker && now >= slot.replaceRetryAt ? this.recycler.reason(slot.worker, now) : null;
+      if (reason && due.length < this.options.reloadParallel) due.push({ slot, reason });
+    }
+    if (due.length > 0) this.replaceForHealth("recycle", "info", due);
+  }
+
+  /** Replaces each slot's worker by a ready new one in one turn of the lock; a failed one backs its slot off, not a fork per heartbeat. */
+  private replaceForHealth(what: string, level: "info" | "warn", batch: Array<{ slot: Slot; reason: string }>): void {
+    const work = batch.map(({ slot, reason }) => {
+      const worker = slot.worker!;
+      worker.killReason = reason;
+      this.log(level, `worker ${slot.id} (pid ${worker.pid}) ${reason}: replacing it`);
+      return async () => {
+        try {
+          await this.replace(slot);
+          slot.replaceFailures = 0;
+        } catch (error) {
+          worker.killReason = null;
+          const delayMs = replaceRetryDelay(++slot.replaceFailures);
+          slot.replaceRetryAt = Date.now() + delayMs;
+          this.log("error", `could not replace worker ${slot.id} (trying again in ${delayMs} ms): ${(error as Error).message}`);
+        }
+      };
+    });
+    void this.exclusive(what, () => Promise.all(work.map((replace) => replace()))).catch(() => {});
   }
 
   // ---- helpers --------------------------------------------------------------

@@ -54,6 +54,10 @@ describe("resolveOptions defaults", () => {
       queueTimeoutMs: 10_000,
       shutdownDelayMs: 0,
       heartbeatIntervalMs: 1_000,
+      maxRequests: 0,
+      maxRequestsJitter: 0,
+      maxAgeMs: 0,
+      restartCron: null,
       sources: {},
     });
   });
@@ -160,6 +164,9 @@ describe("bad values name their source and what is allowed", () => {
     ["cwd", { cwd: "missing-dir" }, {}, 'cwd: "missing-dir" is not valid; expected an existing directory'],
     ["hang timeout", { hangTimeout: "1s" }, {}, '--hang-timeout: "1s" is not valid; expected a duration longer than the heartbeat interval (1s)'],
     ["heartbeat", { heartbeatInterval: "20s" }, {}, '--heartbeat-interval: "20s" is not valid; expected a duration shorter than the hang timeout (10s)'],
+    ["max requests", { maxRequests: "many" }, {}, '--max-requests: "many" is not valid; expected an integer from 0 to 1000000000'],
+    ["max age under a second", { maxAge: "500ms" }, {}, '--max-age: "500ms" is not valid; expected a duration from 1s to 24 days, like 500ms, 10s or 2m'],
+    ["restart cron: 7 fields", { restartCron: "0 0 3 * * * 2030" }, {}, '--restart-cron: "0 0 3 * * * 2030" is not valid; expected a cron expression of 5 fields ("0 3 * * *": 03:00 every day) or 6 with seconds first ("*/30 * * * * *")'],
   ];
   for (const [name, input, sources, message] of cases) {
     it(name, () => {
