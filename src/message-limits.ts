@@ -14,6 +14,12 @@ export const MAX_TOPIC_LENGTH = 256;
 export const MESSAGE_RATE = 5_000;
 /** Messages a worker may send at once after being quiet (the bucket's size). */
 export const MESSAGE_BURST = 5_000;
+/**
+ * The primary counts messages as they arrive, not as they were sent: a channel that was
+ * backed up delivers a second's worth at once. Its bucket is this much larger, so a sender
+ * within its own limit is never dropped there; only one that bypasses the API is.
+ */
+export const PRIMARY_SLACK = 2;
 
 /**
  * A token bucket: `take()` spends one token if there is one. Refilled at `rate`
@@ -41,6 +47,11 @@ export class TokenBucket {
     this.tokens -= 1;
     return true;
   }
+}
+
+/** A worker's budget as the primary keeps it (see PRIMARY_SLACK). */
+export function primaryBudget(): TokenBucket {
+  return new TokenBucket(MESSAGE_RATE * PRIMARY_SLACK, MESSAGE_BURST * PRIMARY_SLACK);
 }
 
 /** Why a topic is not acceptable, or null if it is. */

@@ -8,7 +8,7 @@
  * (message-limits.ts), so a well-behaved app hears about them as an error.
  */
 import { badOption } from "../errors.js";
-import { MAX_MESSAGE_BYTES, TokenBucket } from "../message-limits.js";
+import { MAX_MESSAGE_BYTES, primaryBudget, type TokenBucket } from "../message-limits.js";
 import { CMD, type TalkDelivery, type TalkRequest } from "../protocol.js";
 import type { ManagedWorker } from "./managed-worker.js";
 import type { Level } from "./output.js";
@@ -48,7 +48,7 @@ export class Messaging {
   fromWorker(sender: ManagedWorker, request: TalkRequest): void {
     if (request.json.length > MAX_MESSAGE_BYTES) return this.drop(sender, "size", `a message of ${request.json.length} characters (limit ${MAX_MESSAGE_BYTES} bytes)`);
     let budget = this.budgets.get(sender);
-    if (budget === undefined) this.budgets.set(sender, (budget = new TokenBucket()));
+    if (budget === undefined) this.budgets.set(sender, (budget = primaryBudget()));
     if (!budget.take()) return this.drop(sender, "rate", "messages over the rate limit");
     const message: TalkDelivery = { cmd: CMD, act: "talk", from: sender.slotId, topic: request.topic, json: request.json };
     if (request.to === null) {

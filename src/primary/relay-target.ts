@@ -6,15 +6,25 @@
  * handle awaits its acknowledgement, in the channel's `_handleQueue` (both
  * measured: 200 sends of 100 KB to a busy child queued 19.8 MB). A worker whose
  * event loop is blocked would so grow the primary without bound; past these
- * limits its relayed messages are dropped (and counted) instead. Hand-offs and
- * corral's own messages are not subject to this: only relayed traffic is.
+ * limits its relayed messages are dropped (and counted) instead. Bytes alone are
+ * not the bound: each queued write also costs node a request object and libuv a
+ * buffer (measured: with only a byte limit, small messages to 3 slow workers took the
+ * primary to 300 MB RSS), so the writes not yet completed are counted too.
+ * Hand-offs and corral's own messages are not subject to this: only relayed traffic is.
  */
 import type { ManagedWorker } from "./managed-worker.js";
 
 /** Bytes waiting in the pipe to one worker beyond which relayed messages to it are dropped. */
 export const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
-/** Sends held behind an unacknowledged handle beyond which relayed messages are dropped. */
-const MAX_QUEUED_SENDS = 1024;
+/** Relayed writes to one worker not yet completed (or held behind a handle) beyond which more are dropped. */
+const MAX_PENDING_WRITES = 1024;
+
+/** Per worker: relayed writes not yet completed, and the one callback that counts them down. */
+interface Pending {
+  count: number;
+  readonly done: () => void;
+}
+const pendingWrites = new WeakMap<ManagedWorker, Pending>();
 
 interface ChannelInternals {
   _handleQueue?: unknown[] | null;
@@ -29,14 +39,21 @@ export function isLive(worker: ManagedWorker): boolean {
 export function hasRoom(worker: ManagedWorker): boolean {
   const child = worker.worker.process;
   const queued = (child as unknown as ChannelInternals)._handleQueue;
-  if (Array.isArray(queued) && queued.length >= MAX_QUEUED_SENDS) return false;
+  if (Array.isArray(queued) && queued.length >= MAX_PENDING_WRITES) return false;
+  if ((pendingWrites.get(worker)?.count ?? 0) >= MAX_PENDING_WRITES) return false;
   return pipeBacklog(child) < MAX_BACKLOG_BYTES;
 }
 
 /** Writes a relayed message (not a PrimaryMessage: socket.io's are relayed as they came). */
 export function deliver(worker: ManagedWorker, message: object): void {
-  // A send racing the worker's death fails with an 'error' on the worker, handled in spawn.ts.
-  worker.worker.process.send(message);
+  let pending = pendingWrites.get(worker);
+  if (pending === undefined) {
+    const state: Pending = { count: 0, done: () => void state.count-- };
+    pendingWrites.set(worker, (pending = state));
+  }
+  pending.count++;
+  // node calls back once the write completed, or failed (a send racing the worker's death: its exit is reported anyway).
+  worker.worker.process.send(message, undefined, undefined, pending.done);
 }
 
 /** libuv's write queue for the IPC pipe, under node's private kChannelHandle symbol (0 if not found). */

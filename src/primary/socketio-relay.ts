@@ -15,7 +15,7 @@
  *   more (relay-target.ts): the primary stays bounded.
  * Numbers from socket.io-adapter's MessageType (cluster-adapter.ts).
  */
-import { TokenBucket } from "../message-limits.js";
+import { primaryBudget, type TokenBucket } from "../message-limits.js";
 import type { ManagedWorker } from "./managed-worker.js";
 import type { DropReason } from "./messaging.js";
 import { deliver, hasRoom, isLive } from "./relay-target.js";
@@ -69,7 +69,7 @@ export class SocketIoRelay {
     if (!isLive(sender)) return; // announced closed (leaving); anything more would re-add it
     if (!isAdapterMessage(raw)) return;
     let budget = this.budgets.get(sender);
-    if (budget === undefined) this.budgets.set(sender, (budget = new TokenBucket()));
+    if (budget === undefined) this.budgets.set(sender, (budget = primaryBudget()));
     if (!budget.take()) return this.dropped("rate");
     let adapters = this.adapters.get(sender);
     if (adapters === undefined) this.adapters.set(sender, (adapters = new Map()));
