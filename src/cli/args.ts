@@ -48,6 +48,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "max-requests-jitter": { key: "maxRequestsJitter", type: "string", example: "1000" },
   "max-age": { key: "maxAge", type: "string", example: "6h" },
   "restart-cron": { key: "restartCron", type: "string", example: "\"0 3 * * *\"" },
+  "instance-var": { key: "instanceVar", type: "string", example: "NODE_APP_INSTANCE" },
   "max-queue": { key: "maxQueue", type: "string", example: "1024" },
   "queue-timeout": { key: "queueTimeout", type: "string", example: "10s" },
   "shutdown-delay": { key: "shutdownDelay", type: "string", example: "5s" },
@@ -199,6 +200,8 @@ Options:                                                   (default)
                            plus up to 10 % at random, >= 1s  (off)
   --restart-cron EXPR      rolling reload at these times: "0 3 * * *"
                            (5 fields, or 6 with seconds first) (off)
+  --instance-var NAME      variable with the worker's 0-based slot
+                           number (PM2's)                    (${DEFAULTS.instanceVar})
   --max-queue N            connections held with no worker ready (${DEFAULTS.maxQueue})
   --queue-timeout D        longest a held connection waits   (${ms(DEFAULTS.queueTimeoutMs)})
   --shutdown-delay D       on SIGTERM, serve this long with /readyz

@@ -19,6 +19,8 @@ Usage:
   corral reload [NAME]               rolling zero-downtime reload
   corral scale [NAME] N|max|-1       change the number of workers
   corral stop [NAME]                 drain and stop
+  corral list|ls, restart, delete    PM2's verbs: = status, reload (graceful and
+                                     rolling; PM2's restart is a hard restart), stop
   corral top [NAME]                  live terminal view
   corral logs [NAME] [-n N] [-f]     recent output (--worker ID, --stderr, --json); --reopen the log files
   corral send [NAME] TOPIC JSON      a message to the workers' worker.on(TOPIC) (--worker ID)
@@ -41,6 +43,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   reload: async () => (await import("./control-commands.js")).reload,
   scale: async () => (await import("./control-commands.js")).scale,
   stop: async () => (await import("./control-commands.js")).stop,
+  // PM2's verbs, where they mean the same (pm2 restart kills and starts; corral's is the rolling reload).
+  list: async () => (await import("./control-commands.js")).status,
+  ls: async () => (await import("./control-commands.js")).status,
+  restart: async () => (await import("./control-commands.js")).reload,
+  delete: async () => (await import("./control-commands.js")).stop,
   top: async () => (await import("./top.js")).top,
   logs: async () => (await import("./logs.js")).logs,
   systemd: async () => (await import("./systemd.js")).systemd,

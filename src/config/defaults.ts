@@ -24,6 +24,7 @@ export const DEFAULTS = Object.freeze({
   queueTimeoutMs: 10_000,
   shutdownDelayMs: 0,
   heartbeatIntervalMs: 1_000,
+  instanceVar: "NODE_APP_INSTANCE",
 });
 
 /**

@@ -59,6 +59,7 @@ export const OPTION_KEYS: readonly OptionKey[] = Object.freeze([
   "maxRequestsJitter",
   "maxAge",
   "restartCron",
+  "instanceVar",
 ] satisfies OptionKey[]);
 
 /** Options that are lists or maps: there is no sensible single-string env var or flag for them. */

@@ -48,6 +48,7 @@ const LOG_PATH_RULE = {
   allowed: "a file path, where %n (name), %w (worker id), %p (pid) and %% are the only % sequences",
 };
 const MIN_LOG_BUFFER = 64 * 1024;
+const ENV_NAME_RULE = { pattern: /^[A-Za-z_][A-Za-z0-9_]{0,127}$/, allowed: "an environment variable name (letters, digits, underscores), like NODE_APP_INSTANCE" };
 /** 16 characters of printable ASCII: `openssl rand -hex 16` gives 32. */
 const TOKEN_RULE = {
   pattern: /^[\x21-\x7e]+$/,
@@ -182,6 +183,7 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
     maxRequestsJitter: integer("maxRequestsJitter", 0, 0, 1_000_000_000),
     maxAgeMs: duration("maxAge", 0, 1_000),
     restartCron: given("restartCron") ? parseCron(from("restartCron"), values.restartCron) : null,
+    instanceVar: text("instanceVar", ENV_NAME_RULE) ?? DEFAULTS.instanceVar,
   });
   resolvedObjects.add(resolved);
   return resolved;

@@ -70,6 +70,8 @@ export interface CorralOptions {
   maxAge?: number | string;
   /** A cron expression (5 fields, or 6 with seconds first): a rolling reload at each time it names. */
   restartCron?: string;
+  /** The variable that holds a worker's 0-based slot number (PM2's instance_var). Default: NODE_APP_INSTANCE. */
+  instanceVar?: string;
 }
 
 export interface AdminAddress {
@@ -119,6 +121,7 @@ export interface ResolvedOptions {
   /** 0 = no limit. */
   readonly maxAgeMs: number;
   readonly restartCron: string | null;
+  readonly instanceVar: string;
   /**
    * Where each given option came from, as errors name it ("--user", "CORRAL_USER", a config file's key);
    * for checks that happen after resolution, such as looking --user up when corral starts.

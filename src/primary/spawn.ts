@@ -46,6 +46,8 @@ export function spawnWorker(slotId: number, o: ResolvedOptions, output: Output, 
     // environment on to workers, and an undefined value is how to leave a variable out.
     CORRAL_ADMIN_TOKEN: undefined as unknown as string,
     ...o.env,
+    // PM2's convention: 0-based and stable per slot (a replacement gets its predecessor's number).
+    [o.instanceVar]: String(slotId - 1),
     ...encodeWorkerEnv({
       id: slotId,
       name: o.name,

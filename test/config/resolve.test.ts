@@ -58,6 +58,7 @@ describe("resolveOptions defaults", () => {
       maxRequestsJitter: 0,
       maxAgeMs: 0,
       restartCron: null,
+      instanceVar: "NODE_APP_INSTANCE",
       sources: {},
     });
   });
