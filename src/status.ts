@@ -30,6 +30,9 @@ export interface WorkerSnapshot {
   handoffs: number;
   /** Hand-offs the worker has not acknowledged yet (the primary still holds their handles). */
   pendingHandoffs: number;
+  /** The app's health checks (worker.healthCheck) failed in a row, and the last one's error. */
+  failedHealthChecks: number;
+  healthError: string | null;
 }
 
 export interface SupervisorSnapshot {
@@ -83,6 +86,8 @@ export interface DiagnosticsSnapshot {
   /** Hung workers whose stack was taken, and those that showed none. */
   hangStacks: number;
   hangStacksMissed: number;
+  /** "overload: …" while every ready worker fails the app's health check (none is replaced then), else null. */
+  overload: string | null;
 }
 
 /** Events the supervisor emits (Corral is an EventEmitter) and streams on /events. */
@@ -94,6 +99,7 @@ export interface CorralEvents {
   "worker-errored": { id: number; lastStderr: string[] };
   /** `stack`: "fn (file:line:column)" per frame, innermost first, or null and `stackError` says why ("no stack: …"). */
   "worker-hung": { id: number; pid: number; silentMs: number; stack: string[] | null; stackError: string | null };
+  "worker-unhealthy": { id: number; pid: number; failedChecks: number; error: string | null };
   "worker-memory": { id: number; pid: number; rss: number; limit: number };
   "reload-start": { workers: number };
   "reload-done": { ms: number };

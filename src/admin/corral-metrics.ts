@@ -93,6 +93,13 @@ export function corralFamilies(snapshot: SupervisorSnapshot, counters: SlotCount
   counter("corral_dropped_connections_total", "Connections closed after waiting too long, or with the queue full.", snapshot.queueDropped);
   counter("corral_log_lines_dropped_total", "Output lines dropped because stdout, stderr or a log file did not keep up, or failed.", snapshot.logLinesDropped);
   if (snapshot.messages) messageFamilies(snapshot, families);
+  const diagnostics = snapshot.diagnostics;
+  if (diagnostics) {
+    gauge("corral_overload", "1 while every ready worker fails the app's health check (overload: none is replaced).", diagnostics.overload ? 1 : 0);
+    counter("corral_hang_stacks_total", "Hung workers whose JavaScript stack was taken before they were killed.", diagnostics.hangStacks);
+    counter("corral_hang_stacks_missed_total", "Hung workers that showed no stack (stopped, stuck in native code).", diagnostics.hangStacksMissed);
+    gauge("corral_last_hang_stack_time_seconds", "When the last hung worker's stack was taken (or found missing), seconds since the Unix epoch; 0 before any.", (diagnostics.lastHang?.at ?? 0) / 1000);
+  }
   gauge("corral_primary_resident_memory_bytes", "Resident memory of the supervisor process.", snapshot.primaryRss);
   counter("corral_primary_cpu_seconds_total", "CPU time (user + system) of the supervisor process.", snapshot.primaryCpuSeconds);
 
@@ -104,6 +111,8 @@ export function corralFamilies(snapshot: SupervisorSnapshot, counters: SlotCount
     type: "gauge",
     values: slots.flatMap((slot) => SLOT_STATES.map((state) => ({ labels: { worker: slot.id, state }, value: stateOf(slot) === state ? 1 : 0 }))),
   });
+  perSlot("corral_worker_unhealthy", "1 while the slot's worker fails the app's health check (worker.healthCheck).", "gauge", (s) => ((s.main.failedHealthChecks ?? 0) > 0 ? 1 : 0));
+  perSlot("corral_worker_failed_health_checks", "Health checks the slot's worker failed in a row.", "gauge", (s) => s.main.failedHealthChecks ?? 0);
   perSlot("corral_worker_pid", "Process id of the slot's worker (0 while it has none).", "gauge", (s) => s.main.pid);
   // The snapshot's own "now" (not Date.now() here), so a start time does not jitter between scrapes.
   const takenAt = snapshot.startedAt + snapshot.uptimeMs;

@@ -80,7 +80,9 @@ async function route(ctx: Context, req: IncomingMessage, res: ServerResponse): P
     case "GET /readyz": {
       const ready = corral.readyCount();
       const reason = corral.shuttingDown ? "shutting down" : ready === 0 ? "no worker is ready" : null;
-      return sendJson(res, reason ? 503 : 200, { ok: reason === null, ready, desired: corral.workersDesired, ...(reason ? { reason } : {}) });
+      // Overload stays 200: the workers still serve, and a balancer that took every overloaded host out would have none left.
+      const overload = corral.diagnostics.overload;
+      return sendJson(res, reason ? 503 : 200, { ok: reason === null, ready, desired: corral.workersDesired, ...(reason ? { reason } : {}), ...(overload ? { overload } : {}) });
     }
     case "GET /status":
       res.setHeader("x-corral-write", auth.writeMode(req));

@@ -42,6 +42,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "heartbeat-interval": { key: "heartbeatInterval", type: "string", example: "1s" },
   "max-memory": { key: "maxMemory", type: "string", example: "512M" },
   "max-restarts": { key: "maxRestarts", type: "string", example: "10" },
+  "unhealthy-after": { key: "unhealthyAfter", type: "string", example: "3" },
   "min-uptime": { key: "minUptime", type: "string", example: "5s" },
   "reload-parallel": { key: "reloadParallel", type: "string", example: "1" },
   "max-requests": { key: "maxRequests", type: "string", example: "10000" },
@@ -192,6 +193,8 @@ Options:                                                   (default)
   --max-memory SIZE        reload a worker above this RSS,
                            at least 64M                      (no limit)
   --max-restarts N         crashes before a slot gives up    (${DEFAULTS.maxRestarts})
+  --unhealthy-after N      failed worker.healthCheck() runs in a row
+                           before the worker is replaced     (${DEFAULTS.unhealthyAfter})
   --min-uptime D           uptime that resets the crash count (${ms(DEFAULTS.minUptimeMs)})
   --reload-parallel N      workers replaced at once on reload (${DEFAULTS.reloadParallel})
   --max-requests N         replace a worker (gracefully) after N requests (off)

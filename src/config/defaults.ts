@@ -14,6 +14,8 @@ export const DEFAULTS = Object.freeze({
   hangTimeoutMs: 10_000,
   maxMemoryBytes: 0,
   maxRestarts: 10,
+  /** Failed worker.healthCheck() runs in a row before a worker is replaced. */
+  unhealthyAfter: 3,
   minUptimeMs: 5_000,
   reloadParallel: 1,
   watch: false,

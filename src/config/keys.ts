@@ -36,6 +36,7 @@ export const OPTION_KEYS: readonly OptionKey[] = Object.freeze([
   "hangTimeout",
   "maxMemory",
   "maxRestarts",
+  "unhealthyAfter",
   "minUptime",
   "reloadParallel",
   "user",

@@ -159,6 +159,7 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
       ? parse.parseSize(from("maxMemory"), values.maxMemory, { min: FLOORS.maxMemoryBytes, why: "a fresh worker uses ~50 MB; leave it out for no limit" })
       : DEFAULTS.maxMemoryBytes,
     maxRestarts: integer("maxRestarts", DEFAULTS.maxRestarts, 0, 1_000_000),
+    unhealthyAfter: integer("unhealthyAfter", DEFAULTS.unhealthyAfter, 1, 1_000_000),
     minUptimeMs: duration("minUptime", DEFAULTS.minUptimeMs),
     reloadParallel: integer("reloadParallel", DEFAULTS.reloadParallel, 1, 1024),
     user,

@@ -30,6 +30,8 @@ export interface CorralOptions {
   hangTimeout?: number | string;
   maxMemory?: number | string;
   maxRestarts?: number;
+  /** Failed worker.healthCheck() runs in a row before a worker is replaced (default 3). */
+  unhealthyAfter?: number;
   minUptime?: number | string;
   reloadParallel?: number;
   user?: string;
@@ -94,6 +96,7 @@ export interface ResolvedOptions {
   /** 0 = no limit. */
   readonly maxMemoryBytes: number;
   readonly maxRestarts: number;
+  readonly unhealthyAfter: number;
   readonly minUptimeMs: number;
   readonly reloadParallel: number;
   readonly user: string | null;

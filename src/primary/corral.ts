@@ -19,6 +19,7 @@ import type { CorralEvents, SupervisorSnapshot } from "../status.js";
 import { Acceptors } from "./acceptors.js";
 import { crashReport } from "./crash-report.js";
 import { Diagnostics } from "./diagnostics/diagnostics.js";
+import { healthVerdict, overloadReason } from "./diagnostics/health-checks.js";
 import { cutOffError, drainWorker } from "./drain.js";
 import { hangVerdict, memoryVerdict } from "./health.js";
 import type { InheritedSockets } from "./inherited-sockets.js";
@@ -120,7 +121,7 @@ export class Corral extends EventEmitter {
       },
       metrics: (worker, reply) => this.emitEvent("worker-metrics", { worker, seq: reply.seq, metrics: reply.metrics }),
       diagnostic: (worker, reply) => this.diagnostics.orders.reply(worker, reply),
-      health: () => {},
+      health: (worker, report) => this.onHealthReport(worker, report.ok, report.error),
       disconnect: (worker) => this.acceptors.detach(worker),
       exit: (worker, code, signal) => this.onExit(worker, code, signal),
       unsupported: (worker, internal) => this.unsupportedNode(worker, internal),
@@ -585,6 +586,24 @@ export class Corral extends EventEmitter {
     if (Date.now() < slot.replaceRetryAt) return; // the last replacement failed: back off, not a fork per heartbeat
     this.emitEvent("worker-memory", { id: worker.slotId, pid: worker.pid, rss: over.rss, limit: over.limit });
     this.replaceForHealth("memory", "warn", [{ slot, reason: over.reason }]);
+  }
+
+  /** A worker's worker.healthCheck() result: a sick worker is replaced, overload is only reported (health-checks.ts). */
+  private onHealthReport(worker: ManagedWorker, ok: boolean, error: string | null): void {
+    worker.failedChecks = ok ? 0 : worker.failedChecks + 1;
+    worker.healthError = ok ? null : error;
+    const serving = activeSlots(this.slots).flatMap((slot) => (slot.worker?.state === "ready" ? [slot.worker] : []));
+    if (this.diagnostics.noteOverload(overloadReason(serving, this.options.unhealthyAfter))) {
+      // Workers recover from overload a heartbeat or so apart: the first to pass must not get the others
+      // replaced for failures they shared with it. Each gets --unhealthy-after fresh checks.
+      for (const peer of serving) peer.failedChecks = 0;
+    }
+    const verdict = healthVerdict(worker, serving, this.options.unhealthyAfter);
+    if (verdict.action !== "replace") return;
+    const slot = this.slots.get(worker.slotId);
+    if (!slot || slot.worker !== worker || this.busy || this.shuttingDown || Date.now() < slot.replaceRetryAt) return;
+    this.emitEvent("worker-unhealthy", { id: worker.slotId, pid: worker.pid, failedChecks: worker.failedChecks, error: worker.healthError });
+    this.replaceForHealth("health", "warn", [{ slot, reason: verdict.reason }]);
   }
 
   /**

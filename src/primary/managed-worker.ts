@@ -49,6 +49,9 @@ export class ManagedWorker implements Candidate {
   cutOffRequests = 0;
   /** The primary refused one of its listens (EADDRINUSE, EACCES): retrying before the app ever served is pointless. */
   listenError: string | null = null;
+  /** The app's health checks (worker.healthCheck) failed in a row, and the last one's error. */
+  failedChecks = 0;
+  healthError: string | null = null;
   /** The loopback port SIGUSR1 opens its inspector on, as its runtime reported it (worker/inspector-port.ts). */
   inspectorPort: number | null = null;
   /** Acceptor keys this worker listens on. */

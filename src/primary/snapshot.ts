@@ -40,6 +40,8 @@ export function buildSnapshot(from: SnapshotSources, now = Date.now()): Supervis
       cpuPercent: worker.cpuPercent,
       handoffs: worker.handoffs,
       pendingHandoffs: worker.pendingHandoffs,
+      failedHealthChecks: worker.failedChecks ?? 0,
+      healthError: worker.healthError ?? null,
     });
   }
   // A slot between processes (backoff, errored) still shows, with no process.
@@ -48,6 +50,7 @@ export function buildSnapshot(from: SnapshotSources, now = Date.now()): Supervis
     workers.push({
       id: slot.id, clusterId: 0, pid: 0, state: "stopped", slotState: slot.state, uptimeMs: 0,
       restarts: slot.restarts, stats: null, cpuPercent: null, handoffs: 0, pendingHandoffs: 0,
+      failedHealthChecks: 0, healthError: null,
     });
   }
   workers.sort((a, b) => a.id - b.id || a.clusterId - b.clusterId);

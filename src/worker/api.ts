@@ -34,6 +34,17 @@ export const worker = {
     getRegistry()?.shutdownHooks.push(hook);
   },
   /**
+   * The app's own health check, run with each heartbeat: resolving is healthy, throwing,
+   * rejecting or returning false is not (and one still running after a second or the
+   * heartbeat interval has failed). After --unhealthy-after failures in a row the supervisor
+   * replaces this worker, gracefully and one at a time; when every worker fails at once it
+   * reports overload and replaces none. One check per worker: the last one given wins.
+   */
+  healthCheck(check: () => unknown): void {
+    if (typeof check !== "function") throw new TypeError("worker.healthCheck expects a function");
+    getRegistry()?.setHealthCheck?.(check);
+  },
+  /**
    * Sends `data` (anything JSON can carry, at most 256 KB as JSON) under `topic` to every
    * other ready worker, through the supervisor. Throws a CorralError (code
    * CORRAL_ERR_MESSAGE_TOO_LARGE or CORRAL_ERR_MESSAGE_RATE) over the limits.

@@ -14,6 +14,7 @@ import { onPrimaryMessage, sendToPrimary } from "./channel.js";
 import { onDiagnosticOrder } from "./diagnostics.js";
 import { drain, isDraining } from "./drain.js";
 import { startHeartbeat } from "./heartbeat.js";
+import { HealthChecks } from "./health-check.js";
 import { HttpStats } from "./http-stats.js";
 import { reserveInspectorPort } from "./inspector-port.js";
 import { ListenRegistry, type ServerListen } from "./listen.js";
@@ -82,6 +83,7 @@ function main(settings: WorkerSettings): void {
   }
 
   const talk = new WorkerMessages(sendToPrimary, (hook) => hooks.push(hook));
+  const healthChecks = new HealthChecks(heartbeatMs);
   setRegistry({
     talk,
     id,
@@ -91,6 +93,7 @@ function main(settings: WorkerSettings): void {
     markReady: () => {
       if (waitReady) sendReady();
     },
+    setHealthCheck: (check) => healthChecks.set(check),
   });
 
   const drainNow = (timeoutMs: number): void => {

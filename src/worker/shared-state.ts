@@ -18,6 +18,8 @@ export interface WorkerRegistry {
   readonly shutdownHooks: ShutdownHook[];
   /** Called by worker.ready() / process.send("ready"). */
   markReady(): void;
+  /** worker.healthCheck(fn) (health-check.ts); absent in a runtime from before it existed. */
+  setHealthCheck?(check: () => unknown): void;
   /** worker.broadcast/send/on/onLeader (messages.ts); absent in a runtime from before they existed. */
   readonly talk?: TalkApi;
 }

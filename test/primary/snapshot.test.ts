@@ -58,11 +58,11 @@ test("supervisor figures come from the sources, the clock given and this process
 
 test("each worker process is listed with its slot's state, restarts and its own figures", () => {
   const stats = { inflight: 1 } as ManagedWorker["stats"];
-  const w = worker(1, 7, "ready", { stats, cpuPercent: 12.5, handoffs: 9, pendingHandoffs: 2 });
+  const w = worker(1, 7, "ready", { stats, cpuPercent: 12.5, handoffs: 9, pendingHandoffs: 2, failedChecks: 2, healthError: "db down" });
   const [row] = buildSnapshot(sources([w], [slot(1, "running", w, 4)]), NOW).workers;
   assert.deepEqual(row, {
     id: 1, clusterId: 7, pid: 1007, state: "ready", slotState: "running", uptimeMs: 5_000,
-    restarts: 4, stats, cpuPercent: 12.5, handoffs: 9, pendingHandoffs: 2,
+    restarts: 4, stats, cpuPercent: 12.5, handoffs: 9, pendingHandoffs: 2, failedHealthChecks: 2, healthError: "db down",
   });
 });
 

@@ -21,11 +21,24 @@ export class Diagnostics {
   /** Hung workers whose stack was captured, and those that showed none. */
   hangStacks = 0;
   hangStacksMissed = 0;
+  /** Why every serving worker fails its health check at once (health-checks.ts), or null. */
+  overload: string | null = null;
 
   constructor(private readonly log: (level: Level, message: string) => void) {}
 
   snapshot(): DiagnosticsSnapshot {
-    return { lastHang: this.lastHang, hangStacks: this.hangStacks, hangStacksMissed: this.hangStacksMissed };
+    return { lastHang: this.lastHang, hangStacks: this.hangStacks, hangStacksMissed: this.hangStacksMissed, overload: this.overload };
+  }
+
+  /** Logs when overload begins and ends (not on every heartbeat); true when it just ended. */
+  noteOverload(reason: string | null): boolean {
+    if (reason === this.overload) return false;
+    const was = this.overload;
+    this.overload = reason;
+    if (reason !== null && was === null) this.log("error", reason);
+    if (reason !== null || was === null) return false;
+    this.log("info", "overload over: a worker passes its health check again");
+    return true;
   }
 
   /** Takes and logs the stack of `worker`, judged hung for `reason`; never rejects, bounded by HANG_STACK_TIMEOUT_MS. */
