@@ -11,6 +11,7 @@ import { openControlServer, type ControlServer } from "../control/server.js";
 import { CorralError } from "../errors.js";
 import { Corral } from "../primary/corral.js";
 import { describeSocket, InheritedSockets, passedFds } from "../primary/inherited-sockets.js";
+import { notifySystemd, SdNotify } from "../primary/sd-notify.js";
 import { parseStartArgs, START_HELP } from "./args.js";
 import { startedByNpm, watchLauncher } from "./launcher-watch.js";
 import { handleSignals } from "./signals.js";
@@ -65,6 +66,8 @@ async function superviseInForeground(corral: Corral, context: Context): Promise<
   // A new primary (`corral upgrade`) takes the control socket name once the old one gives it up.
   let control: ControlServer | null = successor ? null : await openControlServer(corral);
   let admin: AdminServer | null = null;
+  const notify = SdNotify.fromEnv(process.env, (message) => corral.log("warn", message));
+  const systemd = notify ? notifySystemd(corral, notify) : null;
   let exitCode = 0;
   let signals = 0;
 
@@ -120,7 +123,8 @@ async function superviseInForeground(corral: Corral, context: Context): Promise<
     await corral.start();
     if (inherited) reportInherited(corral, inherited);
     if (successor) control = await successor.takeOver(() => openControlServer(corral));
-    installUpgrade(corral, context.startedAs, { control: () => control, admin: () => admin, shutdown });
+    installUpgrade(corral, context.startedAs, { control: () => control, admin: () => admin, shutdown, notify });
+    await systemd?.ready();
     if (corral.options.watch) {
       const { watchForChanges } = await import("../primary/watch.js");
       const watcher = watchForChanges(corral);

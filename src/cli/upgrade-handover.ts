@@ -8,6 +8,7 @@ import type { AdminServer } from "../admin/server.js";
 import type { ControlServer } from "../control/server.js";
 import { CorralError, badOption } from "../errors.js";
 import type { Corral } from "../primary/corral.js";
+import type { SdNotify } from "../primary/sd-notify.js";
 import { startSuccessor, type Launch } from "../primary/upgrade.js";
 
 export type StartedAs = Omit<Launch, "node">;
@@ -21,6 +22,8 @@ interface Parts {
   control: () => ControlServer | null;
   admin: () => AdminServer | null;
   shutdown: (reason: string) => Promise<void>;
+  /** Under systemd (Type=notify): the main PID moves to the new primary before this one exits. */
+  notify: SdNotify | null;
 }
 
 export function installUpgrade(corral: Corral, startedAs: StartedAs, parts: Parts): void {
@@ -42,6 +45,7 @@ export function installUpgrade(corral: Corral, startedAs: StartedAs, parts: Part
       },
     });
     corral.log("info", `upgrade: pid ${result.pid} serves now; pid ${from} drains its workers and exits`);
+    await parts.notify?.mainPid(result.pid);
     setImmediate(() => void parts.shutdown("upgraded"));
     return result;
   };

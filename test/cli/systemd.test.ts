@@ -1,7 +1,7 @@
 // `corral systemd NAME [start args]` prints a unit that runs `corral start ... --name NAME` the way systemd should.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { CLI, fixture, runCli, tempDir } from "../helpers/corral.js";
@@ -9,15 +9,16 @@ import { CLI, fixture, runCli, tempDir } from "../helpers/corral.js";
 const directive = (unit: string, key: string): string[] =>
   unit.split("\n").filter((line) => line.startsWith(`${key}=`)).map((line) => line.slice(key.length + 1));
 
-test("the unit drains on stop, reloads on SIGHUP and outlasts --kill-timeout", async () => {
+test("the unit drains on stop, tells systemd when it is ready, reloads with corral reload and outlasts --kill-timeout", async () => {
   const { code, stdout, stderr } = await runCli(["systemd", "api", fixture("hello.cjs"), "--workers", "2", "--kill-timeout", "30s", "--", "--max-old-space-size=256", "--", "--greeting", "hi there 100% $HOME"]);
   assert.equal(code, 0, stderr);
-  assert.deepEqual(directive(stdout, "Type"), ["simple"]);
+  assert.deepEqual(directive(stdout, "Type"), ["notify"]);
+  assert.deepEqual(directive(stdout, "NotifyAccess"), ["all"], "systemd-notify, a child process, sends the notifications");
   assert.deepEqual(directive(stdout, "KillSignal"), ["SIGTERM"]);
   assert.deepEqual(directive(stdout, "KillMode"), ["mixed"], "SIGTERM to the supervisor only, not to every worker");
   assert.deepEqual(directive(stdout, "TimeoutStopSec"), ["35"]);
   assert.deepEqual(directive(stdout, "Restart"), ["on-failure"]);
-  assert.deepEqual(directive(stdout, "ExecReload"), ["/bin/kill -HUP $MAINPID"]);
+  assert.deepEqual(directive(stdout, "ExecReload"), [`${process.execPath} ${CLI} reload api`], "systemctl reload waits for the reload and fails with it");
   const [exec] = directive(stdout, "ExecStart");
   assert.equal(
     exec,
@@ -79,4 +80,26 @@ test("--admin-token goes to a 0600 EnvironmentFile, never into the world-readabl
   // What systemd (and a shell, which quotes alike here) reads back is the token itself.
   const read = spawnSync("sh", ["-c", `set -a; . "${file}"; printf %s "$CORRAL_ADMIN_TOKEN"`], { encoding: "utf8" });
   assert.equal(read.stdout, token);
+});
+
+test("--socket writes NAME.socket for socket activation, and the service requires it; both verify", async () => {
+  const dir = tempDir();
+  const socketFile = join(dir, "api.socket");
+  const { code, stdout, stderr } = await runCli(["systemd", "api", fixture("hello.cjs"), "--socket", "127.0.0.1:8080", "--socket-file", socketFile]);
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, new RegExp(`wrote ${socketFile}`));
+  const socket = readFileSync(socketFile, "utf8");
+  assert.deepEqual(directive(socket, "ListenStream"), ["127.0.0.1:8080"]);
+  assert.deepEqual(directive(socket, "Accept"), ["no"]);
+  assert.deepEqual(directive(stdout, "Requires"), ["api.socket"]);
+  assert.ok(!directive(stdout, "ExecStart")[0]!.includes("--socket"), "the socket flags are not start options");
+  if (spawnSync("systemd-analyze", ["--version"]).status === 0) {
+    const service = join(dir, "api.service");
+    writeFileSync(service, stdout);
+    const verify = spawnSync("systemd-analyze", ["verify", service, socketFile], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(verify.status, 0, `systemd-analyze verify:\n${verify.stdout}${verify.stderr}`);
+  }
+  const bad = await runCli(["systemd", "api", fixture("hello.cjs"), "--socket", "99999"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--socket: "99999" is not valid; expected PORT, HOST:PORT or \[IPV6\]:PORT/);
 });

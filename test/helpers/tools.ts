@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
-export type ToolName = "promtool" | "chromium" | "tmux" | "nginx" | "haproxy" | "logrotate" | "node24" | "systemd-socket-activate";
+export type ToolName = "promtool" | "chromium" | "tmux" | "nginx" | "haproxy" | "logrotate" | "node24" | "systemd-socket-activate" | "systemd-notify" | "python3";
 
 /** Where each tool may be overridden, e.g. CORRAL_CHROMIUM=/opt/chrome/chrome. */
 const ENV: Record<ToolName, string> = {
@@ -32,6 +32,8 @@ const ENV: Record<ToolName, string> = {
   logrotate: "CORRAL_LOGROTATE",
   node24: "CORRAL_NODE24",
   "systemd-socket-activate": "CORRAL_SYSTEMD_SOCKET_ACTIVATE",
+  "systemd-notify": "CORRAL_SYSTEMD_NOTIFY",
+  python3: "CORRAL_PYTHON3",
 };
 
 export const NODE24_DEFAULT = join(ROOT, ".tools/node24/node_modules/.bin/node");
