@@ -121,7 +121,7 @@ try {
   const cpus = os.cpus();
   const md = `# Workers that talk (node bench/messages.mjs --workers ${workers} --seconds ${ms / 1000} --pings ${pings}), ${date}
 
-${cpus.length} cores (${cpus[0]?.model ?? "?"}), Node ${execVersion()}, ${workers} workers. **The machine was shared** with other
+${cpus.length} cores (${cpus[0]?.model ?? "?"}), Node ${execVersion()}, ${workers} workers, load average ${os.loadavg()[0].toFixed(1)} at the end. **The machine was shared** with other
 engineers' builds and tests while this ran: figures are lower bounds, and latencies include their noise.
 Each worker's limit is 5,000 messages a second (src/message-limits.ts), so a sender runs at that limit;
 "delivered" counts what the workers' \`worker.on\` listeners received (a broadcast counts once per receiver).

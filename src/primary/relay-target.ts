@@ -12,12 +12,16 @@
  * primary to 300 MB RSS), so the writes not yet completed are counted too.
  * Hand-offs and corral's own messages are not subject to this: only relayed traffic is.
  */
+import { MESSAGE_BURST } from "../message-limits.js";
 import type { ManagedWorker } from "./managed-worker.js";
 
 /** Bytes waiting in the pipe to one worker beyond which relayed messages to it are dropped. */
 export const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
-/** Relayed writes to one worker not yet completed (or held behind a handle) beyond which more are dropped. */
-const MAX_PENDING_WRITES = 1024;
+/**
+ * Relayed writes to one worker not yet completed (or held behind a handle) beyond which more are
+ * dropped: one sender's whole burst fits, so a receiver busy for a moment loses nothing.
+ */
+const MAX_PENDING_WRITES = MESSAGE_BURST;
 
 /** Per worker: relayed writes not yet completed, and the one callback that counts them down. */
 interface Pending {
