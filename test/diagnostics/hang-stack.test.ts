@@ -4,10 +4,12 @@
 // A SIGSTOPped worker shows no stack and is killed on time anyway.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { chromium, type Browser } from "playwright-core";
 import { openEvents, startWithAdmin } from "../helpers/admin.js";
 import { controlStatus, readyPids } from "../helpers/control-socket.js";
 import { fixture, isAlive, request, waitFor } from "../helpers/corral.js";
 import { mark, since } from "../helpers/output-mark.js";
+import { requireTool } from "../helpers/tools.js";
 
 const HANG_TIMEOUT_MS = 2_000;
 const APP = fixture("diagnose-app.cjs");
@@ -64,6 +66,33 @@ test("a SIGSTOPped worker: 'no stack' with the reason, killed and replaced on ti
     events.close();
     await corral.stop();
   } finally {
+    corral.kill();
+  }
+});
+
+test("the dashboard shows the last hung worker's stack, and the event names where it hung", async (t) => {
+  const executablePath = requireTool(t, "chromium");
+  if (!executablePath) return;
+  const { corral, appPort, adminPort } = await startWithAdmin(APP, { workers: 1, name: "hang-stack-dashboard", args: ["--hang-timeout", `${HANG_TIMEOUT_MS}ms`] });
+  let browser: Browser | null = null;
+  try {
+    browser = await chromium.launch({ executablePath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"], headless: true, timeout: 60_000 });
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    await page.goto(`http://127.0.0.1:${adminPort}/`, { waitUntil: "load", timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('[data-worker-id="1"][data-state="ready"]'), null, { timeout: 20_000 });
+    assert.equal(await page.isVisible("#hang-card"), false, "no hang yet: no stack card");
+    void request(appPort, "/spin").catch(() => {});
+    await page.waitForFunction(() => !(document.getElementById("hang-card") as HTMLElement).hidden, null, { timeout: 20_000 });
+    const stack = (await page.textContent("#hang-stack")) ?? "";
+    assert.match(stack, /hung: no heartbeat for \d+ ms/);
+    assert.match(stack, new RegExp(`at spinForever \\(.*diagnose-app\\.cjs:${SPIN_LINE}:\\d+\\)`));
+    await page.waitForFunction(() => /hung in spinForever/.test(document.getElementById("event-log")?.textContent ?? ""), null, { timeout: 10_000 });
+    assert.deepEqual(problems, []);
+    await corral.stop();
+  } finally {
+    await browser?.close();
     corral.kill();
   }
 });

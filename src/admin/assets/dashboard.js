@@ -123,6 +123,7 @@ function onSnapshot(snap) {
   renderHeader(snap);
   renderTotals(snap, point);
   renderWorkers(snap, point.perWorker);
+  renderLastHang(snap.diagnostics?.lastHang);
   actions.setDesired(snap.workersDesired);
 }
 
@@ -140,8 +141,10 @@ function renderHeader(snap) {
   const addrs = (snap.listening ?? []).map(fmtAddress);
   setText($("listening"), addrs.length ? addrs.join(", ") : "not listening yet");
   const banner = $("banner");
-  banner.hidden = !snap.shuttingDown;
+  const overload = snap.diagnostics?.overload;
+  banner.hidden = !snap.shuttingDown && !overload;
   if (snap.shuttingDown) setText(banner, "Shutting down: workers are draining and no new connections are accepted.");
+  else if (overload) setText(banner, `Overload: ${overload.replace(/^overload: /, "")}.`);
 }
 
 function renderTotals(snap, point) {
@@ -205,9 +208,12 @@ function updateCard({ el, refs }, w, rate, others, leader) {
   setText(refs.restarts, w.restarts === 1 ? "1 restart" : `${w.restarts} restarts`);
   refs.restarts.classList.toggle("some", w.restarts > 0);
   // During a reload the slot's old process drains while its replacement starts.
-  refs.also.hidden = others.length === 0;
   const older = (o) => (o.clusterId ?? 0) < (w.clusterId ?? 0);
-  setText(refs.also, others.map((o) => `${older(o) ? "replacing" : "also"} pid ${o.pid} (${o.state})`).join(", "));
+  const notes = others.map((o) => `${older(o) ? "replacing" : "also"} pid ${o.pid} (${o.state})`);
+  // worker.healthCheck(): failing now (the supervisor replaces it after --unhealthy-after, unless all fail).
+  if (w.failedHealthChecks > 0) notes.unshift(`health check failing (${w.failedHealthChecks}): ${w.healthError ?? "no reason given"}`);
+  refs.also.hidden = notes.length === 0;
+  setText(refs.also, notes.join(", "));
 
   const s = alive ? w.stats : null;
   const cpu = rate?.cpuPct;
@@ -258,6 +264,15 @@ function renderWorkers(snap, rates) {
   const parts = [`${snap.workersDesired} desired`];
   for (const b of ["starting", "draining", "restarting", "errored"]) if (count(b)) parts.push(`${count(b)} ${b}`);
   setText($("workers-hint"), parts.join(" · "));
+}
+
+/** The stack the last hung worker showed before it was killed (src/primary/diagnostics/hang-stack.ts). */
+function renderLastHang(hang) {
+  $("hang-card").hidden = !hang;
+  if (!hang) return;
+  setText($("hang-hint"), `worker ${hang.id} (pid ${hang.pid}) · ${new Date(hang.at).toLocaleTimeString()}`);
+  const lines = hang.stack ? hang.stack.map((frame) => `    at ${frame}`) : [hang.stackError ?? "no stack"];
+  setText($("hang-stack"), `${hang.reason}\n${lines.join("\n")}`);
 }
 
 // ---- start ---------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { fmtBytes, fmtClock, fmtMs } from "./metrics.js";
 
 export const EVENT_KINDS = [
   "worker-fork", "worker-ready", "worker-exit", "worker-restart", "worker-errored", "worker-hung",
-  "worker-memory", "reload-start", "reload-done", "reload-failed", "scale", "shutdown",
+  "worker-unhealthy", "worker-memory", "reload-start", "reload-done", "reload-failed", "scale", "shutdown",
 ];
 const MAX_EVENTS = 200;
 
@@ -34,8 +34,14 @@ export function describeEvent(kind, d) {
         detail: lines.join("\n"),
       };
     }
-    case "worker-hung":
-      return { level: "error", text: `${who(d)} hung: no heartbeat for ${fmtMs(d.silentMs)}, killed` };
+    case "worker-hung": {
+      // Its JavaScript stack, taken over the inspector just before the kill (or why there is none).
+      const stack = Array.isArray(d.stack) ? d.stack.map((frame) => `at ${frame}`).join("\n") : (d.stackError ?? "");
+      const where = Array.isArray(d.stack) && d.stack[0] ? ` in ${d.stack[0]}` : "";
+      return { level: "error", text: `${who(d)} hung${where}: no heartbeat for ${fmtMs(d.silentMs)}, killed`, detail: stack };
+    }
+    case "worker-unhealthy":
+      return { level: "warn", text: `${who(d)} failed its health check ${plural(d.failedChecks, "time")} in a row; replacing it`, detail: d.error ?? "" };
     case "worker-memory":
       return { level: "warn", text: `${who(d)} uses ${fmtBytes(d.rss)}, over the ${fmtBytes(d.limit)} limit; replacing it` };
     case "reload-start":
