@@ -32,14 +32,22 @@ export class SdNotify {
   private pendingStatus: string | null = null;
   private statusQueued = false;
 
-  private constructor(private readonly binary: string, private readonly log: (message: string) => void) {}
+  private constructor(
+    private readonly binary: string,
+    private readonly socket: string,
+    private readonly log: (message: string) => void,
+  ) {}
 
   /** A notifier when systemd asked for one (NOTIFY_SOCKET); null otherwise, or with a warning when the binary is missing. */
   static fromEnv(env: NodeJS.ProcessEnv, log: (message: string) => void): SdNotify | null {
-    if (!env.NOTIFY_SOCKET) return null;
+    const socket = env.NOTIFY_SOCKET;
+    if (!socket) return null;
+    // Ours alone: an app that notified systemd itself would say READY=1 before every worker is.
+    // (`corral upgrade` passes it on: the environment as started was taken before this.)
+    delete env.NOTIFY_SOCKET;
     const binary = findNotify(env);
     if (!binary) log("NOTIFY_SOCKET is set but systemd-notify is not installed: systemd is not told when corral is ready (use Type=simple)");
-    return binary ? new SdNotify(binary, log) : null;
+    return binary ? new SdNotify(binary, socket, log) : null;
   }
 
   /** Sends the fields (with this process as MAINPID) after those sent before. */
@@ -69,7 +77,7 @@ export class SdNotify {
   /** `--pid` sends MAINPID= too: the main process is always the primary that speaks (or `pid`). */
   private run(fields: string[], pid = process.pid): Promise<void> {
     return new Promise((resolve) => {
-      execFile(this.binary, [`--pid=${pid}`, ...fields], { timeout: SEND_TIMEOUT_MS }, (error) => {
+      execFile(this.binary, [`--pid=${pid}`, ...fields], { timeout: SEND_TIMEOUT_MS, env: { ...process.env, NOTIFY_SOCKET: this.socket } }, (error) => {
         if (error) this.log(`systemd-notify ${fields.join(" ")} failed: ${error.message.trim()}`);
         resolve();
       });

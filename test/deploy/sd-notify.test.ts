@@ -6,8 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { controlPath, controlStatus, readyPidsOf } from "../helpers/control-socket.js";
 import { fixture, runCli, startCorral, tempDir, waitFor } from "../helpers/corral.js";
 import { requireTool } from "../helpers/tools.js";
 
@@ -44,6 +46,9 @@ test("READY=1 when every worker is ready, RELOADING=1/READY=1 around a reload, M
   const ready = lines().find((l) => l.includes("READY=1"))!;
   assert.match(ready, new RegExp(`MAINPID=${corral.pid}`));
   assert.match(ready, /STATUS=2\/2 workers ready/, "ready only once every worker is");
+  for (const pid of readyPidsOf(await controlStatus(controlPath(env.CORRAL_HOME, name)))) {
+    assert.ok(!readFileSync(`/proc/${pid}/environ`, "utf8").includes("NOTIFY_SOCKET="), "the app cannot notify systemd in corral's place");
+  }
 
   const reload = await runCli(["reload", name], { env });
   assert.equal(reload.code, 0, reload.stderr);
