@@ -30,7 +30,7 @@ after(() => {
 
 let counter = 0;
 
-async function startVersioned(workers: number) {
+async function startVersioned(workers: number, args: string[] = [], node?: string) {
   const dir = tempDir("corral-upgrade-");
   const name = `up-${process.pid}-${++counter}`;
   const port = await freePort();
@@ -38,7 +38,7 @@ async function startVersioned(workers: number) {
   const deploy = (config: object): void => writeFileSync(versionFile, JSON.stringify(config));
   deploy({ version: "v1" });
   const env = { CORRAL_HOME: join(dir, "home"), VERSION_FILE: versionFile, EVENT_LOG: join(dir, "events.log"), PORT: String(port) };
-  const corral = startCorral(["start", fixture("versioned.mjs"), "--name", name, "--workers", String(workers)], { env });
+  const corral = startCorral(["start", fixture("versioned.mjs"), "--name", name, "--workers", String(workers), ...args], { env, node });
   await corral.ready(workers, 30_000);
   const socket = controlPath(env.CORRAL_HOME, name);
   const status = (): Promise<SupervisorSnapshot> => controlStatus(socket);
@@ -54,7 +54,8 @@ async function startVersioned(workers: number) {
 describe("corral upgrade", () => {
   for (const workers of [2, 4]) {
     it(`hands the sockets to a new primary under load with ${workers} workers: nothing fails, every pid changes, the old exits 0`, async (t) => {
-      const app = await startVersioned(workers);
+      const adminPort = await freePort();
+      const app = await startVersioned(workers, ["--admin", `127.0.0.1:${adminPort}`]);
       const before = await app.status();
       let tookMs = 0;
       const load = await underLoad(app.port, { keepAlive: 3, fresh: 2 }, async (load) => {
@@ -77,6 +78,7 @@ describe("corral upgrade", () => {
         for (const pid of old) assert.ok(!isAlive(pid), `old worker ${pid} still runs`);
         assert.equal((await getJson(app.port, "/")).version, "v2", "the new primary runs the app as on disk now");
         assert.deepEqual(after.listening.map((l) => l.port), [app.port]);
+        assert.equal((await getJson(adminPort, "/healthz")).pid, result.pid, "the admin socket moved over too");
       });
       t.diagnostic(`${workers} workers: upgrade → old primary's exit ${tookMs} ms; longest gap between answered requests ${load.longestGapMs} ms; ${load.summary()}`);
       assert.ok(load.ok > 200, load.summary());
@@ -121,6 +123,24 @@ describe("corral upgrade", () => {
       assert.equal((await app.corral.exit(30_000)).code, 0);
       await load.progress(50);
     });
+  });
+
+  it("--balance os: the new workers join the port's SO_REUSEPORT group, the old primary exits 0", async (t) => {
+    const node24 = requireTool(t, "node24");
+    if (!node24) return;
+    const app = await startVersioned(2, ["--balance", "os"], node24);
+    const before = await app.status();
+    const result = await app.upgrade();
+    assert.equal(result.code, 0, result.stderr + app.corral.output);
+    assert.equal((await app.corral.exit(30_000)).code, 0);
+    const after = await app.status();
+    assert.equal(after.balance, "os");
+    for (const pid of readyPidsOf(after)) assert.ok(!readyPidsOf(before).includes(pid));
+    const served = new Set<number>();
+    await waitFor(async () => {
+      served.add((await getJson(app.port, "/")).pid);
+      return readyPidsOf(after).every((pid) => served.has(pid));
+    }, "every new worker to answer on the port");
   });
 
   it("a bad --node is a usage error (exit 2) and changes nothing", async () => {
