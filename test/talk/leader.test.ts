@@ -54,8 +54,11 @@ test("leader callbacks never overlap under 5 reloads and 10 SIGKILLs, and leader
       const ready = readyWorkers(status);
       // Every other kill is the leader's, so both paths (stop on drain, grant after death) are exercised.
       const victim = kills % 2 === 0 ? ready.find((w) => w.pid === status.leader!.pid)! : ready[Math.floor(Math.random() * ready.length)]!;
+      // The time before the kill: after it, this process may be descheduled for milliseconds while the
+      // primary already granted another worker. SIGKILL ends the process within the kill(2) call.
+      const killedAt = Date.now();
       process.kill(victim.pid, "SIGKILL");
-      appendFileSync(app.log, JSON.stringify({ pid: victim.pid, t: Date.now(), ev: "killed" }) + "\n");
+      appendFileSync(app.log, JSON.stringify({ pid: victim.pid, t: killedAt, ev: "killed" }) + "\n");
       if (victim.pid === status.leader!.pid) killedLeader++;
       kills++;
       await settled(app, `SIGKILL of worker ${victim.id}`, victim.pid);
