@@ -35,7 +35,12 @@ export async function serveDiagnostic(corral: Corral, body: Record<string, unkno
   }
   const id = integer(body, "worker", 1, Number.MAX_SAFE_INTEGER);
   const durationMs = kind === "profile" ? integer(body, "durationMs", 100, MAX_PROFILE_MS, 10_000) : 0;
+  // Heard now, not once the file is written: a CLI gone by then (Ctrl-C during a profile) would leave
+  // the file and its directory behind for good (a heap snapshot is as big as the worker's heap).
+  let gone = false;
+  res.once("close", () => void (gone = true));
   const file = await writeDiagnostic(corral, kind, id, durationMs);
+  if (gone) return file.remove();
   const stream = createReadStream(file.path);
   let removed = false;
   const cleanUp = (): void => {
