@@ -14,6 +14,8 @@ export interface WorkerSettings {
   heartbeatMs: number;
   balance: BalanceStrategy;
   killTimeoutMs: number;
+  /** --no-listen: ready once started (or on worker.ready() with --wait-ready), not on listen. */
+  noListen: boolean;
 }
 
 export function encodeWorkerEnv(settings: WorkerSettings): Record<string, string> {
@@ -24,6 +26,7 @@ export function encodeWorkerEnv(settings: WorkerSettings): Record<string, string
     CORRAL_WORKER_HEARTBEAT_MS: String(settings.heartbeatMs),
     CORRAL_WORKER_BALANCE: settings.balance,
     CORRAL_WORKER_KILL_TIMEOUT_MS: String(settings.killTimeoutMs),
+    CORRAL_WORKER_NO_LISTEN: settings.noListen ? "1" : "0",
   };
 }
 
@@ -38,5 +41,6 @@ export function decodeWorkerEnv(env: NodeJS.ProcessEnv): WorkerSettings | null {
     heartbeatMs: Number(env.CORRAL_WORKER_HEARTBEAT_MS) || 1000,
     balance: (env.CORRAL_WORKER_BALANCE as BalanceStrategy | undefined) ?? "round-robin",
     killTimeoutMs: Number(env.CORRAL_WORKER_KILL_TIMEOUT_MS) || 10_000,
+    noListen: env.CORRAL_WORKER_NO_LISTEN === "1",
   };
 }

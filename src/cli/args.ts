@@ -15,12 +15,14 @@ export interface StartArgs {
   readonly entry?: string;
   readonly flags: OptionLayer;
   readonly configPath?: string;
+  /** --env NAME: a PM2 ecosystem file's env_NAME. */
+  readonly environment?: string;
   readonly help: boolean;
 }
 
 interface FlagSpec {
   /** The option a value flag sets, or the fixed value a switch sets. */
-  readonly key: OptionKey | "config" | "help";
+  readonly key: OptionKey | "config" | "help" | "environment";
   readonly type: "string" | "boolean";
   readonly short?: string;
   /** A value for the "needs a value" message. */
@@ -50,6 +52,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "max-age": { key: "maxAge", type: "string", example: "6h" },
   "restart-cron": { key: "restartCron", type: "string", example: "\"0 3 * * *\"" },
   "instance-var": { key: "instanceVar", type: "string", example: "NODE_APP_INSTANCE" },
+  "no-listen": { key: "noListen", type: "boolean" },
   "max-queue": { key: "maxQueue", type: "string", example: "1024" },
   "queue-timeout": { key: "queueTimeout", type: "string", example: "10s" },
   "shutdown-delay": { key: "shutdownDelay", type: "string", example: "5s" },
@@ -65,6 +68,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "allow-ports": { key: "allowPorts", type: "string", example: "80,443,3000-3010" },
   watch: { key: "watch", type: "boolean" },
   config: { key: "config", type: "string", example: "corral.config.json" },
+  env: { key: "environment", type: "string", example: "production" },
   help: { key: "help", type: "boolean", short: "h" },
 };
 
@@ -91,6 +95,7 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
   const sources: OptionSources = {};
   let entry: string | undefined;
   let configPath: string | undefined;
+  let environment: string | undefined;
   for (const token of tokens) {
     if (token.kind === "positional") {
       if (entry !== undefined) {
@@ -122,6 +127,7 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
     }
     // A repeated flag, or --log-format after --json-logs, is "last one wins", as with most CLIs.
     if (spec.key === "config") configPath = value as string;
+    else if (spec.key === "environment") environment = value as string;
     else if (spec.key !== "help") {
       options[spec.key] = value;
       sources[spec.key] = flag;
@@ -132,7 +138,7 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
     sources.entry = "entry";
   }
   Object.assign(options, splitPassThrough(tail));
-  return { entry, flags: { options, sources }, configPath, help: false };
+  return { entry, flags: { options, sources }, configPath, environment, help: false };
 }
 
 /**
@@ -186,6 +192,8 @@ Options:                                                   (default)
   --admin-token TOKEN      Bearer token (16+ chars); needed to bind a
                            non-loopback host
   --wait-ready             ready on worker.ready(), not on listen (off)
+  --no-listen              the app serves nothing (a queue consumer):
+                           ready once started (off)
   --listen-timeout D       time allowed to become ready      (${ms(DEFAULTS.listenTimeoutMs)})
   --kill-timeout D         drain time before SIGKILL, >= 1s  (${ms(DEFAULTS.killTimeoutMs)})
   --hang-timeout D         no heartbeat this long = hung     (${ms(DEFAULTS.hangTimeoutMs)})
@@ -224,6 +232,8 @@ Options:                                                   (default)
                            80,443,3000-3010                  (any)
   --watch                  reload when the app's files change (off)
   --config FILE            config file                       (./corral.config.*)
+  --env NAME               with a PM2 ecosystem file as <entry>
+                           (ecosystem.config.js, .cjs, .json): its env_NAME
   -h, --help               show this help
 
 After --, leading arguments starting with "-" go to node, with the value of a

@@ -37,8 +37,10 @@ export async function start(argv: string[]): Promise<number> {
       process.stdout.write(START_HELP);
       return 0;
     }
-    const options = await resolveStartOptions(parsed, { cwd: process.cwd(), env: process.env });
+    const warnings: string[] = [];
+    const options = await resolveStartOptions(parsed, { cwd: process.cwd(), env: process.env }, (warning) => warnings.push(warning));
     const corral = new Corral(options);
+    for (const warning of warnings) corral.log("warn", warning);
     for (const warning of misspelledEnvWarnings(process.env)) corral.log("warn", warning);
     const inherited = passed.length > 0 ? new InheritedSockets(passed) : null;
     if (inherited) corral.adoptSockets(inherited);

@@ -37,7 +37,7 @@ function isFile(file: string): boolean {
 }
 
 /** The file as the user would refer to it: relative to cwd when inside it. */
-function displayName(file: string, cwd: string): string {
+export function displayName(file: string, cwd: string): string {
   const relative = path.relative(cwd, file);
   return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
 }
@@ -61,7 +61,8 @@ export async function loadConfigFile(configPath: string | undefined, cwd: string
   return { path: file, apps: appsFrom(exported, shown, path.dirname(file)) };
 }
 
-async function loadExport(file: string, shown: string, cwd: string): Promise<unknown> {
+/** The file's default export (a function's result), or its JSON; errors name the file as `shown`. */
+export async function loadExport(file: string, shown: string, cwd: string): Promise<unknown> {
   const extension = path.extname(file);
   if (!LOADABLE_EXTENSIONS.includes(extension)) {
     throw badConfig(shown, `cannot load ${extension || "a file without extension"}; use ${LOADABLE_EXTENSIONS.join(", ")}`);

@@ -61,6 +61,7 @@ export const OPTION_KEYS: readonly OptionKey[] = Object.freeze([
   "maxAge",
   "restartCron",
   "instanceVar",
+  "noListen",
 ] satisfies OptionKey[]);
 
 /** Options that are lists or maps: there is no sensible single-string env var or flag for them. */

@@ -185,6 +185,7 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
     maxAgeMs: duration("maxAge", 0, 1_000),
     restartCron: given("restartCron") ? parseCron(from("restartCron"), values.restartCron) : null,
     instanceVar: text("instanceVar", ENV_NAME_RULE) ?? DEFAULTS.instanceVar,
+    noListen: boolean("noListen", false),
   });
   resolvedObjects.add(resolved);
   return resolved;

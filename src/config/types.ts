@@ -74,6 +74,8 @@ export interface CorralOptions {
   restartCron?: string;
   /** The variable that holds a worker's 0-based slot number (PM2's instance_var). Default: NODE_APP_INSTANCE. */
   instanceVar?: string;
+  /** The app serves nothing (a queue consumer): a worker is ready once started, or on worker.ready() with waitReady. */
+  noListen?: boolean;
 }
 
 export interface AdminAddress {
@@ -125,6 +127,7 @@ export interface ResolvedOptions {
   readonly maxAgeMs: number;
   readonly restartCron: string | null;
   readonly instanceVar: string;
+  readonly noListen: boolean;
   /**
    * Where each given option came from, as errors name it ("--user", "CORRAL_USER", a config file's key);
    * for checks that happen after resolution, such as looking --user up when corral starts.

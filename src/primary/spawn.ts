@@ -55,6 +55,7 @@ export function spawnWorker(slotId: number, o: ResolvedOptions, output: Output, 
       heartbeatMs: o.heartbeatIntervalMs,
       balance: o.balance,
       killTimeoutMs: o.killTimeoutMs,
+      noListen: o.noListen,
     }),
   });
   const worker = new ManagedWorker(slotId, forked.worker);

@@ -143,6 +143,9 @@ function main(settings: WorkerSettings): void {
     drainNow(settings.killTimeoutMs);
   });
 
+  // An app that serves nothing (a queue consumer: --no-listen) is ready once started, as PM2's fork mode has it.
+  if (settings.noListen && !waitReady) setImmediate(sendReady);
+
   startHeartbeat(heartbeatMs, {
     connections: () => listens.connectionCount(),
     inflight: () => stats.inflight,

@@ -60,6 +60,7 @@ describe("resolveOptions defaults", () => {
       maxAgeMs: 0,
       restartCron: null,
       instanceVar: "NODE_APP_INSTANCE",
+      noListen: false,
       sources: {},
     });
   });
