@@ -49,6 +49,18 @@ export function listenAddress(s: SupervisorSnapshot): string {
   return s.listening.map((l) => (l.family === "IPv6" ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`)).join(", ") || "-";
 }
 
+/** Overload, and the last hung worker's innermost frame (absent in a snapshot from an older corral). */
+function diagnosticsLines(s: SupervisorSnapshot): string {
+  const d = s.diagnostics;
+  if (!d) return "";
+  let text = d.overload ? `  ${d.overload}\n` : "";
+  if (d.lastHang) {
+    const where = d.lastHang.stack?.[0] ? `in ${d.lastHang.stack[0]}` : (d.lastHang.stackError ?? "");
+    text += `  last hang: worker ${d.lastHang.id} (pid ${d.lastHang.pid}) at ${new Date(d.lastHang.at).toISOString()}, ${where}\n`;
+  }
+  return text;
+}
+
 /** One supervisor: a summary line, then a row per worker process. */
 export function formatSupervisor(s: SupervisorSnapshot): string {
   const summary =
@@ -57,11 +69,14 @@ export function formatSupervisor(s: SupervisorSnapshot): string {
     (s.shuttingDown ? ", SHUTTING DOWN" : "") +
     // Absent in a snapshot from a corral older than the field.
     (s.logLinesDropped > 0 ? `, ${s.logLinesDropped} log lines dropped (--log-buffer)` : "") +
-    `\n  entry ${s.entry} (node ${s.node}, corral ${s.version})\n\n`;
+    `\n  entry ${s.entry} (node ${s.node}, corral ${s.version})\n` +
+    diagnosticsLines(s) +
+    "\n";
   const rows = s.workers.map((w) => [
     String(w.id),
     w.pid ? String(w.pid) : "-",
-    workerState(w) + (s.leader && w.pid === s.leader.pid ? (s.leader.stopping ? " (leader, stopping)" : " (leader)") : ""),
+    workerState(w) + (s.leader && w.pid === s.leader.pid ? (s.leader.stopping ? " (leader, stopping)" : " (leader)") : "") +
+      (w.failedHealthChecks > 0 ? ` (unhealthy ×${w.failedHealthChecks})` : ""),
     w.pid ? formatUptime(w.uptimeMs) : "-",
     String(w.restarts),
     w.cpuPercent === null || w.cpuPercent === undefined ? "-" : `${w.cpuPercent.toFixed(0)}%`,
