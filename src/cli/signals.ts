@@ -19,8 +19,9 @@
  * SIGILL, SIGABRT, SIGTRAP, SIGSYS, which node cannot or must not handle in
  * JavaScript: the primary dies, and its workers exit when their IPC channel closes.
  *
- * Workers ignore SIGINT, SIGQUIT and SIGHUP (src/worker/runtime.ts): a terminal
- * sends those to the whole process group, and the primary decides what they mean.
+ * Workers ignore SIGINT, SIGQUIT, SIGHUP and SIGUSR2 (src/worker/runtime.ts): a terminal
+ * sends the first three to the whole process group, `systemctl kill` the last to the whole
+ * unit, and the primary decides what they mean.
  */
 import { constants } from "node:os";
 

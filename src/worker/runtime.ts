@@ -134,10 +134,13 @@ function main(settings: WorkerSettings): void {
   // A terminal signals the whole foreground process group, workers included: Ctrl-C (SIGINT),
   // Ctrl-\ (SIGQUIT), and SIGHUP when it closes. The primary decides what they mean (drain,
   // reload: src/cli/signals.ts), so a worker must not die on them by itself.
+  // SIGUSR2 (reopen the log files) reaches every worker when it is sent to the whole unit
+  // (`systemctl kill -s USR2` without --kill-who=main, kill -USR2 -PGID): a worker has no file to
+  // reopen (its output goes through the primary), and node's default would end it mid-request.
   // A SIGTERM sent to one worker (or to every process of a systemd unit) drains that worker;
   // the primary hears it first, so it stops routing here and keeps the sockets open (this
   // worker's servers closing must not look like the app closing them).
-  for (const signal of ["SIGINT", "SIGQUIT", "SIGHUP"] as const) process.on(signal, () => {});
+  for (const signal of ["SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR2"] as const) process.on(signal, () => {});
   process.on("SIGTERM", () => {
     if (!isDraining()) sendToPrimary({ act: "draining" });
     drainNow(settings.killTimeoutMs);

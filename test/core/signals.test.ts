@@ -54,3 +54,16 @@ test("SIGTERM while the workers are still starting stops in order and exits 0", 
   assert.ok(Date.now() - signalledAt < 3000, `took ${Date.now() - signalledAt} ms\n${corral.output}`);
   assert.doesNotMatch(corral.output, /SIGKILL/);
 });
+
+test("SIGUSR2 to the whole group (systemctl kill -s USR2 without --kill-who=main) reopens the logs and kills no worker", async () => {
+  const dir = tempTree({});
+  const corral = startCorral(["start", fixture("hello.cjs"), "--workers", "2", "--name", "usr2-group", "--log-file", `${dir}/out.log`]);
+  const port = await corral.ready(2);
+  const slow = request(port, "/slow?ms=1000");
+  await corral.waitForOutput(/slow request started/);
+  process.kill(-corral.pid, "SIGUSR2");
+  await corral.waitForOutput(/reopened 1 of 1 log file/);
+  assert.equal((await slow).status, 200, `the request in flight finished\n${corral.output}`);
+  assert.doesNotMatch(corral.output, /exited with signal SIGUSR2/, "no worker died of the log rotation signal");
+  await corral.stop();
+});
