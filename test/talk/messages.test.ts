@@ -78,13 +78,13 @@ test("oversize and flooding senders get an error; the primary drops what bypasse
   const count = await waitFor(() => app.notes().find((n) => n.ev === "count" && n.id === 2), "worker 2's count");
   assert.equal(count.floods, flood.sent, "every message sent before the error arrived; none after it");
 
-  // A worker writing to its channel directly: 30,000 messages at once, and one over the size limit.
-  await app.tell(1, { action: "raw", topic: "flood", count: 40_000 });
+  // A worker writing to its channel directly: 100,000 messages at once, and one over the size limit.
+  await app.tell(1, { action: "raw", topic: "flood", count: 100_000 });
   await app.tell(1, { action: "raw", topic: "hello", count: 1, size: 400 * 1024 });
   const dropped = await waitFor(async () => {
     const counts = (await app.status()).messages!;
     return counts.dropped.rate > 0 && counts.dropped.size === 1 ? counts : null;
-  }, "the primary's drops");
+  }, "the primary's drops", 30_000);
   // The primary's budget is larger than the API's (message-limits.ts): 20,000 at once, 10,000/s.
   assert.ok(dropped.dropped.rate > 0, `the raw flood beyond the primary's budget was dropped: ${JSON.stringify(dropped)}`);
   await app.corral.waitForOutput(/worker 1 \(pid \d+\): dropped messages over the rate limit; further drops of this kind are only counted/);
