@@ -29,6 +29,9 @@ export class Load {
   /** The longest time between two successful responses (ms): a pause in service shows here even with no failure. */
   longestGapMs = 0;
   private lastOkAt = 0;
+  /** The same for connections: between two new connections answered (the connection-per-request clients). */
+  longestNewConnectionGapMs = 0;
+  private lastNewConnectionAt = 0;
   /** Worker pids that answered, and how often. */
   readonly byPid = new Map<number, number>();
   private running = false;
@@ -86,6 +89,10 @@ export class Load {
         const now = Date.now();
         if (this.lastOkAt > 0) this.longestGapMs = Math.max(this.longestGapMs, now - this.lastOkAt);
         this.lastOkAt = now;
+        if (!agent) {
+          if (this.lastNewConnectionAt > 0) this.longestNewConnectionGapMs = Math.max(this.longestNewConnectionGapMs, now - this.lastNewConnectionAt);
+          this.lastNewConnectionAt = now;
+        }
         if (close && agent) this.connectionClose++;
         if (pid) this.byPid.set(pid, (this.byPid.get(pid) ?? 0) + 1);
       } catch (error) {
