@@ -5,10 +5,10 @@
  * world-readable temp tree: package.json (ESM "type", and the `corral/worker` self-reference an
  * app may import), dist/, the app, and — only when the running node is not reachable by others
  * (a Node from .tools/ in a private clone) — the node binary. The primary, root, starts from the
- * copy's CLI, so it preloads the copy's runtime; its own dependencies (prom-client for the admin
- * server) come through a node_modules link it can follow as root. The worker runtime imports none.
+ * copy's CLI, so it preloads the copy's runtime. corral's runtime dependencies (package.json
+ * "dependencies" and theirs) are copied too: the CLI run as another user imports them.
  */
-import { accessSync, chmodSync, constants, copyFileSync, cpSync, mkdirSync, readdirSync, statSync, symlinkSync } from "node:fs";
+import { accessSync, chmodSync, constants, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { ROOT, tempDir } from "./corral.js";
 
@@ -31,6 +31,20 @@ function openUp(dir: string): void {
   }
 }
 
+/** Copies `names` and what they depend on from this repo's node_modules (npm's flat layout) into `into`. */
+function copyDependencies(names: Iterable<string>, into: string): void {
+  const pending = [...names];
+  const copied = new Set<string>();
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    const from = join(ROOT, "node_modules", name);
+    if (copied.has(name) || !existsSync(from)) continue; // an optional peer nobody installed
+    copied.add(name);
+    cpSync(from, join(into, name), { recursive: true, dereference: true });
+    const manifest = JSON.parse(readFileSync(join(from, "package.json"), "utf8")) as Record<string, Record<string, string> | undefined>;
+    for (const field of ["dependencies", "optionalDependencies", "peerDependencies"]) pending.push(...Object.keys(manifest[field] ?? {}));
+  }
+}
+
 export interface ReadableInstall {
   /** The copy's root (mode 0755): a cwd the workers can enter. */
   dir: string;
@@ -49,8 +63,9 @@ export function readableInstall(): ReadableInstall {
   chmodSync(dir, 0o755);
   copyFileSync(join(ROOT, "package.json"), join(dir, "package.json"));
   cpSync(join(ROOT, "dist"), join(dir, "dist"), { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+  copyDependencies(Object.keys(manifest.dependencies ?? {}), join(dir, "node_modules"));
   openUp(dir);
-  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
   let node = process.execPath;
   if (!readableByOthers(node, true)) {
     mkdirSync(join(dir, "bin"), { mode: 0o755 });
