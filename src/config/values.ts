@@ -29,7 +29,10 @@ export function parseDuration(option: string, value: unknown, range: { min?: num
   ms = Math.round(ms);
   if (ms < min || ms > MAX_TIMER_MS) {
     const lowest = min === 0 ? "0ms" : formatDuration(min);
-    throw invalid(option, value, `a duration from ${lowest} to 24 days, like 500ms, 10s or 2m`);
+    // Only examples the option takes: "from 1s …, like 500ms" contradicted itself.
+    const examples = [500, 10_000, 120_000].filter((example) => example >= min).map(formatDuration);
+    const like = examples.length === 0 ? "" : `, like ${examples.length === 1 ? examples[0] : `${examples.slice(0, -1).join(", ")} or ${examples.at(-1)}`}`;
+    throw invalid(option, value, `a duration from ${lowest} to 24 days${like}`);
   }
   return ms;
 }
