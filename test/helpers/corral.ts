@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import { tmpdir } from "node:os";
+import { constants as osConstants, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -31,6 +31,16 @@ after(() => {
   for (const child of started) killTree(child);
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
+
+// The runner's overall timeout (scripts/run-tests.mjs) and Ctrl-C end a run with a signal to its process
+// group, and `after` hooks do not run then; corral trees live in their own groups, so take them down
+// here or they outlive the run.
+for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+  process.once(signal, () => {
+    for (const child of started) killTree(child);
+    process.exit(128 + osConstants.signals[signal]);
+  });
+}
 
 export function tempDir(prefix = "corral-test-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
