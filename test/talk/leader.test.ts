@@ -26,15 +26,15 @@ function terms(notes: Note[]): Term[] {
 }
 
 /** Leadership is held (and not being given up) by a ready worker, every slot serving again. */
-async function settled(app: TalkApp, what: string, gone?: number): Promise<void> {
+async function settled(app: TalkApp, what: string, gone?: number, workers = WORKERS): Promise<void> {
   await waitFor(async () => {
     const status = await app.status();
-    return !status.workers.some((w) => w.pid === gone) && status.leader && !status.leader.stopping && readyWorkers(status).length === WORKERS &&
+    return !status.workers.some((w) => w.pid === gone) && status.leader && !status.leader.stopping && readyWorkers(status).length === workers &&
       app.notes().some((n) => n.ev === "start" && n.pid === status.leader!.pid);
   }, `a leader after ${what}\n${app.corral.output.slice(-3000)}`, 15_000);
 }
 
-test("leader callbacks never overlap under 5 reloads and 10 SIGKILLs, and leadership comes back within 1 s plus stop", async () => {
+test("leader callbacks never overlap under 5 reloads, 10 SIGKILLs and a scale-down, and leadership comes back within 1 s plus stop", async () => {
   const app = await startTalkApp(WORKERS, ["--max-restarts", "100"], { LEADER_STOP_MS: String(STOP_MS) });
   await settled(app, "start");
   const first = await app.status();
@@ -65,6 +65,10 @@ test("leader callbacks never overlap under 5 reloads and 10 SIGKILLs, and leader
     }
   }
   assert.equal(kills, 10);
+  // Scale-down drains the surplus workers: if the leader is among them, it stops before the survivor leads.
+  const scaled = await controlRequest(app.socket, "POST", "/scale", JSON.stringify({ workers: 1 }), {}, 60_000);
+  assert.equal(scaled.status, 200, scaled.body);
+  await settled(app, "scale to 1", undefined, 1);
   assert.ok(killedLeader >= 5, `the leader itself was killed ${killedLeader} times`);
 
   const all = terms(app.notes()).sort((a, b) => a.start - b.start);
