@@ -38,6 +38,7 @@ export function installUpgrade(corral: Corral, startedAs: StartedAs, parts: Part
       appFds: corral.listeningFds(),
       adminFd: parts.admin()?.fd ?? null,
       listenTimeoutMs: corral.options.listenTimeoutMs,
+      stopping: () => corral.shuttingDown,
       log: (level, message) => corral.log(level, message),
       release: async () => {
         corral.stopAccepting();

@@ -41,6 +41,8 @@ export interface Handover {
   /** The new primary serves: stop accepting, stop the admin listener, give up the control socket name. */
   release(): Promise<void>;
   listenTimeoutMs: number;
+  /** This primary began to stop meanwhile (SIGTERM, corral stop): the operator wants it gone, not replaced. */
+  stopping(): boolean;
   log(level: "info" | "warn" | "error", message: string): void;
 }
 
@@ -66,6 +68,11 @@ export async function startSuccessor(launch: Launch, handover: Handover): Promis
     const reason = (error as Error).message;
     handover.log("error", `upgrade failed, still serving (pid ${process.pid}): ${reason}`);
     throw new CorralError("CORRAL_ERR_UPGRADE_FAILED", `upgrade failed, the running primary (pid ${process.pid}) serves on: ${reason}`);
+  }
+  if (handover.stopping()) {
+    stopFailed(child);
+    handover.log("warn", `upgrade abandoned: corral is shutting down, so the new primary (pid ${child.pid}) is stopped too`);
+    throw new CorralError("CORRAL_ERR_STOPPED", "upgrade abandoned: corral is shutting down");
   }
   // From here on both primaries accept; the old one steps back.
   await handover.release();

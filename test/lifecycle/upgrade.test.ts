@@ -149,6 +149,30 @@ describe("corral upgrade", () => {
     }, "every new worker to answer on the port");
   });
 
+  it("SIGTERM to the old primary during an upgrade stops both: the operator wanted it gone, not replaced", async () => {
+    const app = await startVersioned(1);
+    app.deploy({ version: "v2", startDelayMs: 1_500 });
+    const upgrading = app.upgrade();
+    const started = await app.corral.waitForOutput(/upgrade: started the new primary \(pid (\d+)\)/);
+    const next = Number(started[1]);
+    successors.add(next);
+    app.corral.signal("SIGTERM");
+    const result = await upgrading;
+    assert.equal(result.code, 1, result.stdout + result.stderr); // the answer, or the control socket closing under it
+    assert.equal((await app.corral.exit(30_000)).code, 0, app.corral.output);
+    assert.match(app.corral.output, /upgrade abandoned: corral is shutting down, so the new primary \(pid \d+\) is stopped too/);
+    await waitFor(() => !isAlive(next), "the new primary to be stopped too", 15_000);
+  });
+
+  it("--node that is not node: exit 1 with what happened, the old serves on", async () => {
+    const app = await startVersioned(1);
+    const result = await app.upgrade(["--node", "/bin/false"]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /upgrade failed, the running primary \(pid \d+\) serves on: the new primary exited with code 1/);
+    assert.equal((await app.status()).pid, app.corral.pid);
+    assert.equal((await getJson(app.port, "/")).version, "v1");
+  });
+
   it("a bad --node is a usage error (exit 2) and changes nothing", async () => {
     const app = await startVersioned(1);
     const result = await app.upgrade(["--node", "/nonexistent/node"]);
