@@ -25,7 +25,7 @@ const BAD: Array<{ key: OptionKey; flag: string; value: string; shown?: string }
   { key: "heartbeatInterval", flag: "--heartbeat-interval", value: "5ms" },
   { key: "maxMemory", flag: "--max-memory", value: "lots" },
   { key: "maxRestarts", flag: "--max-restarts", value: "-3" },
-  { key: "minUptime", flag: "--min-uptime", value: "1h" },
+  { key: "minUptime", flag: "--min-uptime", value: "1d" },
   { key: "reloadParallel", flag: "--reload-parallel", value: "0" },
   { key: "maxQueue", flag: "--max-queue", value: "many" },
   { key: "queueTimeout", flag: "--queue-timeout", value: "10 years" },
