@@ -11,6 +11,7 @@
  * recycled pid is not mistaken for it) — npm SIGKILLed leaves the shell alive.
  */
 import { readFileSync } from "node:fs";
+import { readProcStat } from "../proc-stat.js";
 
 const POLL_MS = 1000;
 /** How far up the parent chain npm may be: corral ← sh ← npm (← npx's exec). */
@@ -30,15 +31,8 @@ interface ProcessId {
 
 /** Parent and start time from /proc/PID/stat; null without procfs, or once the process is gone (a zombie is). */
 function readStat(pid: number): { ppid: number; startTime: string } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) may hold spaces and parentheses: the fields after it follow the last ")".
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (fields[0] === "Z") return null;
-    return { ppid: Number(fields[1]), startTime: fields[19]! };
-  } catch {
-    return null;
-  }
+  const stat = readProcStat(pid);
+  return stat === null || stat.state === "Z" ? null : stat;
 }
 
 function isNpm(pid: number): boolean {

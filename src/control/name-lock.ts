@@ -13,6 +13,7 @@
  */
 import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { readProcStat } from "../proc-stat.js";
 
 interface Holder {
   pid: number;
@@ -115,14 +116,9 @@ function self(): Holder {
   return { pid: process.pid, start: startTime(process.pid) };
 }
 
-/** Field 22 of /proc/PID/stat (the fields after the command name, which may hold spaces). */
+/** Its start time (/proc/PID/stat), null where there is no procfs. */
 function startTime(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
-  } catch {
-    return null;
-  }
+  return readProcStat(pid)?.startTime ?? null;
 }
 
 function releaseIfMine(file: string, me: Holder): void {

@@ -14,9 +14,9 @@
  * capture gives up after its deadline with the reason. Everything here is
  * bounded by that deadline and never throws: the kill comes on time regardless.
  */
-import { readFileSync } from "node:fs";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
+import { readProcStat } from "../../proc-stat.js";
 import { CdpConnection } from "./cdp-client.js";
 
 export interface StackFrame {
@@ -80,12 +80,7 @@ function why(pid: number, reason: string): string {
 
 /** The state letter of /proc/PID/stat, or null off Linux. */
 function processState(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) || null;
-  } catch {
-    return null;
-  }
+  return readProcStat(pid)?.state ?? null;
 }
 
 /** Polls /json/list on the port until the inspector answers with a target; null at the deadline (epoch ms). */
