@@ -173,6 +173,23 @@ describe("corral upgrade", () => {
     assert.equal((await getJson(app.port, "/")).version, "v1");
   });
 
+  it("bad options for the new primary (its config file changed): exit 1 with its own error, the old serves on", async () => {
+    const dir = tempDir("corral-upgrade-config-");
+    const port = await freePort();
+    const config = join(dir, "corral.config.json");
+    writeFileSync(config, JSON.stringify({ workers: 1 }));
+    const env = { CORRAL_HOME: join(dir, "home"), PORT: String(port) };
+    const name = `up-config-${process.pid}`;
+    const corral = startCorral(["start", fixture("hello.cjs"), "--name", name, "--config", config], { env, cwd: dir });
+    await corral.ready(1);
+    writeFileSync(config, JSON.stringify({ workers: "lots" }));
+    const result = await runCli(["upgrade", name], { env });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /upgrade failed, the running primary \(pid \d+\) serves on: .*workers.*"lots"/);
+    assert.equal((await controlStatus(controlPath(env.CORRAL_HOME, name))).pid, corral.pid);
+    assert.equal((await getJson(port, "/")).pid > 0, true);
+  });
+
   it("a bad --node is a usage error (exit 2) and changes nothing", async () => {
     const app = await startVersioned(1);
     const result = await app.upgrade(["--node", "/nonexistent/node"]);
