@@ -83,7 +83,8 @@ export async function reload(argv: string[]): Promise<number> {
   const name = await oneName("reload", parsed);
   // No timeout: a reload takes as long as the app needs to start, times the worker count.
   const result = unwrap(await callControl(name, { method: "POST", path: "/reload" }));
-  process.stdout.write(`reloaded ${name} in ${String(result.ms)} ms\n`);
+  const changed = Array.isArray(result.changed) && result.changed.length > 0 ? ` (configuration changed: ${result.changed.join("; ")})` : "";
+  process.stdout.write(`reloaded ${name} in ${String(result.ms)} ms${changed}\n`);
   return 0;
 }
 

@@ -54,12 +54,29 @@ function esmApiPath(cwd: string): string | null {
 
 export class TypeScriptUnavailableError extends Error {}
 
+/** How often each file was imported: a reload reads the config file again, and import() caches by URL. */
+const imports = new Map<string, number>();
+
+/**
+ * The file's URL, made new for each import after the first (a query), with a CommonJS file
+ * dropped from require's cache, which import() of CommonJS also goes through. Each reload
+ * leaves its old module behind: a few KB per `corral reload`.
+ */
+function freshUrl(file: string): string {
+  const count = imports.get(file) ?? 0;
+  imports.set(file, count + 1);
+  const url = pathToFileURL(file).href;
+  if (count === 0) return url;
+  delete createRequire(file).cache[file];
+  return `${url}?reload=${count}`;
+}
+
 /** The module namespace of `file` (absolute). Throws TypeScriptUnavailableError when a .ts file cannot be loaded at all. */
 export async function importModule(file: string, cwd: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href;
   if (!isTypeScript(file) || nodeStripsTypes()) {
     if (isEsmInCommonJsPackage(file)) return importAsEsm(file);
-    return (await import(url)) as Record<string, unknown>;
+    return (await import(freshUrl(file))) as Record<string, unknown>;
   }
   const tsx = await loadTsx(cwd);
   if (tsx === null) throw new TypeScriptUnavailableError(TYPESCRIPT_HOW_TO);

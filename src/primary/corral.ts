@@ -38,6 +38,7 @@ import { WorkerTalk } from "./talk.js";
 import { Watchdog } from "./watchdog.js";
 import { checkNodeInternals, nodeInternalMissing } from "./node-internals.js";
 import { Recycler } from "./recycle.js";
+import { optionChanges } from "../config/reconfigure.js";
 import { CronReload } from "./cron-reload.js";
 
 type Lifecycle = "idle" | "starting" | "running" | "stopping" | "stopped";
@@ -57,7 +58,10 @@ type AllEvents = CorralEvents & CorralProcessEvents;
 let clusterInUse = false;
 
 export class Corral extends EventEmitter {
-  readonly options: ResolvedOptions;
+  /** Replaced only by a reload that re-read the configuration (configSource). */
+  private current: ResolvedOptions;
+  /** Where a reload re-reads the configuration from (`corral start` sets it: its flags, file and env); null keeps it. */
+  configSource: (() => Promise<ResolvedOptions>) | null = null;
   private readonly slots = new Map<number, Slot>();
   /** Every live worker process, including ones draining or starting as replacements. */
   private readonly workers = new Set<ManagedWorker>();
@@ -72,7 +76,7 @@ export class Corral extends EventEmitter {
   private stopping: Promise<void> | null = null;
   private watchdog: Watchdog | null = null;
   /** --max-requests, --max-age: each worker's limits (recycle.ts). */
-  private readonly recycler: Recycler;
+  private recycler: Recycler;
   /** --restart-cron's timer, while running. */
   private cronReload: CronReload | null = null;
   /** uid/gid of the workers (--user/--group); empty to keep the primary's. */
@@ -88,7 +92,7 @@ export class Corral extends EventEmitter {
 
   constructor(options: CorralOptions | ResolvedOptions) {
     super();
-    this.options = isResolvedOptions(options) ? options : resolveOptions(options as CorralOptions);
+    this.current = isResolvedOptions(options) ? options : resolveOptions(options as CorralOptions);
     this.acceptors = new Acceptors(this.options.balance, this.options);
     const { sources } = this.options;
     this.output = new Output({
@@ -159,8 +163,61 @@ export class Corral extends EventEmitter {
     if (this.lifecycle === "starting") this.lifecycle = "running";
   }
 
-  /** Rolling reload: each slot gets a new, ready worker before its old one drains. */
-  async reload(): Promise<{ ms: number }> {
+  get options(): ResolvedOptions {
+    return this.current;
+  }
+
+  /**
+   * Rolling reload. With a configSource the configuration is read again first: a file that does not
+   * validate, or a change that needs a new primary (optionChanges), throws before anything changed;
+   * otherwise the new options apply to the new workers, and a failed reload puts the old ones back.
+   */
+  async reload(): Promise<{ ms: number; changed?: string[] }> {
+    if (!this.configSource || this.busy || this.lifecycle !== "running") return this.rollingReload();
+    const before = this.current;
+    let after: ResolvedOptions;
+    let applied: string[];
+    try {
+      after = await this.configSource();
+      const changes = optionChanges(before, after);
+      if (changes.refused.length > 0) {
+        throw new CorralError("CORRAL_ERR_BAD_OPTION", `reload refused: ${changes.refused.join(", ")} changed, which needs a restart of corral (or corral upgrade); nothing changed`);
+      }
+      applied = changes.applied;
+    } catch (error) {
+      this.log("error", `reload: ${(error as Error).message} (the workers keep running as they are)`);
+      throw error;
+    }
+    if (applied.length > 0) this.log("info", `configuration changed: ${applied.join("; ")}`);
+    this.applyOptions(after);
+    let result: { ms: number };
+    try {
+      result = await this.rollingReload();
+    } catch (error) {
+      this.applyOptions(before);
+      throw error;
+    }
+    if (after.workers !== before.workers) await this.scale(after.workers);
+    return { ...result, changed: applied };
+  }
+
+  /** The options new workers and the health checks use from now on. */
+  private applyOptions(next: ResolvedOptions): void {
+    if (next === this.current) return;
+    const before = this.current;
+    const cronChanged = next.restartCron !== before.restartCron;
+    this.current = next;
+    setupWorkers(next, this.identity);
+    // Workers keep the limits they drew at fork unless the limits themselves changed.
+    if (next.maxRequests !== before.maxRequests || next.maxRequestsJitter !== before.maxRequestsJitter || next.maxAgeMs !== before.maxAgeMs) this.recycler = new Recycler(next);
+    if (cronChanged) {
+      this.cronReload?.stop();
+      this.cronReload = next.restartCron ? new CronReload(next.restartCron, { reload: () => this.reload(), log: (level, message) => this.log(level, message) }) : null;
+    }
+  }
+
+  /** Each slot gets a new, ready worker before its old one drains. */
+  private async rollingReload(): Promise<{ ms: number }> {
     const { ms, replaced } = await this.exclusive("reload", async () => {
       const began = Date.now();
       const replaced: ManagedWorker[] = [];
