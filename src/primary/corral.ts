@@ -19,6 +19,7 @@ import type { CorralEvents, SupervisorSnapshot } from "../status.js";
 import { Acceptors } from "./acceptors.js";
 import { crashReport } from "./crash-report.js";
 import { Diagnostics } from "./diagnostics/diagnostics.js";
+import { runsAsRoot } from "./diagnostics/inspect.js";
 import { healthVerdict, overloadReason } from "./diagnostics/health-checks.js";
 import { cutOffError, drainWorker } from "./drain.js";
 import { hangVerdict, memoryVerdict } from "./health.js";
@@ -84,7 +85,7 @@ export class Corral extends EventEmitter {
   /** Where each worker's messages and process events go. */
   private readonly hooks: SpawnHooks;
   /** Hung workers' stacks and the diagnostic orders of `corral profile` and the like. */
-  readonly diagnostics = new Diagnostics((level, message) => this.log(level, message));
+  readonly diagnostics = new Diagnostics((level, message) => this.log(level, message), () => runsAsRoot(this));
   /** Messages between workers, the leader, socket.io's cluster adapter (talk.ts). */
   private readonly talk: WorkerTalk;
   /** The admin server's URL once it listens (set by the admin server), for `status` and the dashboard. */

@@ -15,6 +15,12 @@ import { DiagnosticOrders } from "./orders.js";
  */
 export const HANG_STACK_TIMEOUT_MS = 1_000;
 
+/**
+ * A hung worker's stack is read through its inspector, which any local user can reach while it is
+ * open (loopback, no authentication): on a root worker, a hang would hand out root for that moment.
+ */
+export const ROOT_REFUSAL = "the worker runs as root, and its inspector would let any local user run code as root while it is open; run the workers with --user to get hung workers' stacks";
+
 export class Diagnostics {
   readonly orders = new DiagnosticOrders();
   lastHang: HangCapture | null = null;
@@ -24,7 +30,11 @@ export class Diagnostics {
   /** Why every serving worker fails its health check at once (health-checks.ts), or null. */
   overload: string | null = null;
 
-  constructor(private readonly log: (level: Level, message: string) => void) {}
+  constructor(
+    private readonly log: (level: Level, message: string) => void,
+    /** Workers run as root: their inspector is never opened, even for a second (any local user could run code as root). */
+    private readonly rootWorkers: () => boolean = () => false,
+  ) {}
 
   snapshot(): DiagnosticsSnapshot {
     return { lastHang: this.lastHang, hangStacks: this.hangStacks, hangStacksMissed: this.hangStacksMissed, overload: this.overload };
@@ -43,7 +53,8 @@ export class Diagnostics {
 
   /** Takes and logs the stack of `worker`, judged hung for `reason`; never rejects, bounded by HANG_STACK_TIMEOUT_MS. */
   async captureHang(worker: ManagedWorker, reason: string): Promise<HangCapture> {
-    const { frames, error } = await captureHangStack(worker.pid, worker.inspectorPort, HANG_STACK_TIMEOUT_MS);
+    const refusal = this.rootWorkers() ? ROOT_REFUSAL : null;
+    const { frames, error } = await captureHangStack(worker.pid, worker.inspectorPort, HANG_STACK_TIMEOUT_MS, refusal);
     const stack = frames?.map(formatFrame) ?? null;
     const who = `worker ${worker.slotId} (pid ${worker.pid})`;
     if (stack) {

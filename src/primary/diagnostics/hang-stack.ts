@@ -39,13 +39,17 @@ export function formatFrame(frame: StackFrame): string {
   return `${frame.functionName || "<anonymous>"} (${frame.file}:${frame.line}:${frame.column})`;
 }
 
-/** Signals `pid`, waits for its inspector on `port` and pauses it; never rejects, never outlives `timeoutMs`. */
-export async function captureHangStack(pid: number, port: number | null, timeoutMs: number): Promise<HangStack> {
+/**
+ * Signals `pid`, waits for its inspector on `port` and pauses it; never rejects, never outlives `timeoutMs`.
+ * `refusal`: why its inspector must not be opened (a root worker), said instead of a stack.
+ */
+export async function captureHangStack(pid: number, port: number | null, timeoutMs: number, refusal: string | null = null): Promise<HangStack> {
   if (port === null) return noStack("the worker never reported its inspector port (it hung before corral's runtime started?)");
   const deadline = Date.now() + timeoutMs;
   // A stopped process serves no signal until it is continued: waiting for it would only delay the kill.
   const state = processState(pid);
   if (state === "T" || state === "t") return noStack("the process is stopped (SIGSTOP or a debugger): it cannot run to show its stack");
+  if (refusal !== null) return noStack(refusal);
   try {
     process.kill(pid, "SIGUSR1");
   } catch (error) {
