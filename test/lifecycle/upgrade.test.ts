@@ -54,7 +54,7 @@ describe("corral upgrade", () => {
     });
   }
 
-  it("--node runs the new primary and its workers under another Node", async (t) => {
+  it("--node runs the new primary and its workers under another Node, and a second upgrade brings them back", async (t) => {
     const node24 = requireTool(t, "node24");
     if (!node24) return;
     const app = await startVersioned(2);
@@ -66,6 +66,12 @@ describe("corral upgrade", () => {
       const after = await app.status();
       assert.match(after.node, /^24\./);
       for (const pid of readyPidsOf(after)) assert.equal(readlinkSync(`/proc/${pid}/exe`), realpathSync(node24), `worker ${pid} runs Node 24`);
+      await load.progress(50);
+      // And back, from the primary that was itself handed the sockets (upgrades chain).
+      const back = await app.upgrade(["--node", process.execPath]);
+      assert.equal(back.code, 0, back.stderr);
+      await waitFor(() => !isAlive(result.pid), "the Node 24 primary to exit");
+      assert.equal((await app.status()).node, process.versions.node);
       await load.progress(50);
     });
   });
