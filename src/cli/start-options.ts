@@ -48,6 +48,15 @@ function pickApp(file: string, apps: readonly OptionLayer[], flags: OptionLayer,
   throw badConfig(file, `holds ${apps.length} apps (${names}); start one per supervisor: corral start --config ${basename(file)} --name <name>`);
 }
 
+/** The apps of an ecosystem file given as the entry without --name (several start one corral each: apps.ts); [] otherwise. */
+export async function ecosystemAppNames(parsed: Pick<StartArgs, "flags" | "environment">, cwd: string): Promise<string[]> {
+  const { entry, name } = parsed.flags.options;
+  if (typeof entry !== "string" || name !== undefined || !isEcosystemFile(entry) || !existsSync(resolve(cwd, entry))) return [];
+  const file = resolve(cwd, entry);
+  const shown = displayName(file, cwd);
+  return ecosystemApps(await loadExport(file, shown, cwd), shown, dirname(file), parsed.environment).map((app) => app.name);
+}
+
 /**
  * `corral start ecosystem.config.js [--env NAME] [--name APP]`: PM2's file, translated (config/ecosystem.ts).
  * One app per supervisor: with several, --name picks one (start one corral per app).
@@ -76,7 +85,7 @@ function pickEcosystemApp(shown: string, apps: readonly EcosystemApp[], name: un
   const match = apps.find((app) => app.name === name);
   if (match) return match;
   const names = apps.map((app) => app.name).join(", ");
-  const why = name === undefined ? `holds ${apps.length} apps (${names}); corral runs one app per process: start each with --name <app>` : `has no app named "${String(name)}" (it has ${names})`;
+  const why = name === undefined ? `holds ${apps.length} apps (${names}); pick one with --name <app>` : `has no app named "${String(name)}" (it has ${names})`;
   throw badConfig(shown, why);
 }
 

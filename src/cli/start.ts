@@ -15,7 +15,7 @@ import { notifySystemd, SdNotify } from "../primary/sd-notify.js";
 import { parseStartArgs, START_HELP } from "./args.js";
 import { startedByNpm, watchLauncher } from "./launcher-watch.js";
 import { handleSignals } from "./signals.js";
-import { resolveStartOptions } from "./start-options.js";
+import { ecosystemAppNames, resolveStartOptions } from "./start-options.js";
 import { Successor } from "./successor.js";
 import { installUpgrade, launchOf, type StartedAs } from "./upgrade-handover.js";
 
@@ -37,6 +37,8 @@ export async function start(argv: string[]): Promise<number> {
       process.stdout.write(START_HELP);
       return 0;
     }
+    const apps = await ecosystemAppNames(parsed, process.cwd());
+    if (apps.length > 1) return await (await import("./apps.js")).runApps(apps, argv);
     const warnings: string[] = [];
     const options = await resolveStartOptions(parsed, { cwd: process.cwd(), env: process.env }, (warning) => warnings.push(warning));
     const corral = new Corral(options);
@@ -105,9 +107,11 @@ async function superviseInForeground(corral: Corral, context: Context): Promise<
   // logrotate's postrotate (not a default action: that would end the primary and with it every worker).
   process.on("SIGUSR2", () => void corral.reopenLogs());
   // A new primary's parent is the old one, which exits by design: not a launcher going away.
-  if (startedByNpm(process.env) && !successor) {
+  // One app of an ecosystem file's tree (apps.ts): in a process group of its own, so it watches its parent.
+  const inAppTree = process.env.CORRAL_APP_TREE === String(process.ppid);
+  if ((startedByNpm(process.env) || inAppTree) && !successor) {
     const stopWatching = watchLauncher((why) => {
-      corral.log("warn", `npm started corral and ${why}: shutting down (run corral with exec, see the README)`);
+      corral.log("warn", inAppTree ? `the corral that started this app ${why.replace(/^its parent /, "")}: shutting down` : `npm started corral and ${why}: shutting down (run corral with exec, see the README)`);
       void shutdown("launcher exited");
     });
     corral.once("shutdown", stopWatching);

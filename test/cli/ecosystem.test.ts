@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
-import { ROOT, getJson, runCli, startCorral, tempTree, waitFor } from "../helpers/corral.js";
+import { after, test } from "node:test";
+import { ROOT, getJson, isAlive, runCli, startCorral, tempTree, waitFor } from "../helpers/corral.js";
 import { controlPath, controlStatus } from "../helpers/control-socket.js";
 
 const EXAMPLE = join(ROOT, "examples/pm2");
@@ -47,7 +47,35 @@ test("the example ecosystem file starts its HTTP app (2 instances, env_productio
   await api.stop();
 });
 
-test("an ecosystem file's bad value exits 2 naming the file, the app and the key; several apps need --name", async () => {
+test("without --name every app starts in one process tree: status lists both, reload acts on one, SIGTERM drains all", async () => {
+  const tree = startCorral(["start", FILE, "--env", "production"], { cwd: EXAMPLE, env: { PORT: "0" } });
+  const port = await tree.ready(3);
+  await tree.waitForOutput(/consumer 0 started \(production\)/);
+  const home = { env: { CORRAL_HOME: tree.home } };
+  const listed = await runCli(["status"], home);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, /\bapi\b[\s\S]*\bworker\b|\bworker\b[\s\S]*\bapi\b/);
+  const reloaded = await runCli(["reload", "api"], home);
+  assert.equal(reloaded.code, 0, reloaded.stderr);
+  assert.equal((await getJson(port, "/", { agent: false })).env, "production");
+  assert.equal((await controlStatus(controlPath(tree.home, "worker"))).reloads, 0, "the other app was left alone");
+  await tree.stop();
+  assert.match(tree.output, /consumer stopping/);
+});
+
+test("an app tree whose first corral is SIGKILLed drains every app by itself", async () => {
+  const tree = startCorral(["start", FILE], { cwd: EXAMPLE, env: { PORT: "0" } });
+  await tree.ready(3);
+  const pids = await Promise.all(["api", "worker"].map(async (name) => (await controlStatus(controlPath(tree.home, name))).pid));
+  // Each app's corral has a process group of its own, which the helpers do not kill: if this test fails, they must not outlive it.
+  after(() => {
+    for (const pid of pids) try { process.kill(-pid, "SIGKILL"); } catch { /* gone */ }
+  });
+  process.kill(tree.pid, "SIGKILL");
+  await waitFor(() => pids.every((pid) => !isAlive(pid)), "both apps' corrals to drain and exit", 15_000);
+});
+
+test("an ecosystem file's bad value exits 2 naming the file, the app and the key", async () => {
   const dir = tempTree({
     "ecosystem.config.js": "module.exports = { apps: [{ name: 'api', script: 'a.js', kill_timeout: 'soon' }, { name: 'jobs', script: 'a.js' }] };\n",
     "package.json": "{}",
@@ -57,9 +85,10 @@ test("an ecosystem file's bad value exits 2 naming the file, the app and the key
   assert.equal(bad.code, 2, bad.stderr);
   assert.match(bad.stderr, /ecosystem\.config\.js: app "api": kill_timeout: "soon" is not valid; expected a duration/);
 
+  // Without --name every app starts (one corral each): the bad one exits 2, the tree with it.
   const several = await runCli(["start", "ecosystem.config.js"], { cwd: dir });
   assert.equal(several.code, 2, several.stderr);
-  assert.match(several.stderr, /holds 2 apps \(api, jobs\); corral runs one app per process: start each with --name <app>/);
+  assert.match(several.stderr, /app "api": kill_timeout: "soon" is not valid/);
 
   const json = tempTree({ "process.json": JSON.stringify({ apps: [{ name: "x", script: "a.js", exec_mode: "threads" }] }), "a.js": "" });
   const mode = await runCli(["start", "process.json"], { cwd: json });
