@@ -15,9 +15,11 @@ import { waitFor } from "./corral.js";
 
 const started = new Set<ChildProcess>();
 
+// The whole process group, even when its leader has exited: `npm start` killed by a test leaves
+// corral (a child in npm's group) running if the test fails before corral noticed.
 after(() => {
   for (const child of started) {
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) continue;
+    if (child.pid === undefined) continue;
     try {
       process.kill(-child.pid, "SIGKILL");
     } catch {
