@@ -1,5 +1,5 @@
 /** Log files and the output path's load tests. */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 
 const MB = 1024 * 1024;
 
@@ -9,6 +9,31 @@ export function readLog(file: string): string {
     return readFileSync(file, "utf8");
   } catch {
     return "";
+  }
+}
+
+/** A log file's size in bytes; 0 while it does not exist yet. */
+export function logSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * At most `max` bytes of a log file from byte `offset` on. A load test's file can outgrow what one
+ * string may hold (~512 MB: readFileSync then throws, and a poll that reads the whole file never sees
+ * its new lines), so tests that load the app read only what came after a point.
+ */
+export function readLogFrom(file: string, offset: number, max = 1024 * 1024): string {
+  const fd = openSync(file, "r");
+  try {
+    const buffer = Buffer.alloc(max);
+    const read = readSync(fd, buffer, 0, max, offset);
+    return buffer.subarray(0, read).toString("utf8");
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { controlPath, controlStatus } from "../helpers/control-socket.js";
 import { join } from "node:path";
 import { fixture, isAlive, startCorral, tempDir, waitFor } from "../helpers/corral.js";
-import { readLog, RSS_GROWTH_BOUND, STEADY_HEAP_ENV } from "../helpers/log-files.js";
+import { logSize, readLogFrom, RSS_GROWTH_BOUND, STEADY_HEAP_ENV } from "../helpers/log-files.js";
 import { underLoad } from "../helpers/load.js";
 
 const MB = 1024 * 1024;
@@ -47,11 +47,11 @@ test("a stalled stdout reader for 20 s under load, then a reader that exits: bou
   // The reader goes away: the next writes fail with EPIPE, and the service must not notice.
   corral.child.stdout!.destroy();
   corral.child.stderr!.destroy();
-  const fileBefore = readLog(logFile).length;
+  const fileBefore = logSize(logFile);
   await underLoad(port, { keepAlive: 2, fresh: 1 }, async (load) => {
     await load.progress(500);
   });
-  await waitFor(() => / req \d \d+ x+\n/.test(readLog(logFile).slice(fileBefore)), "the log file still gets the lines");
+  await waitFor(() => / req \d \d+ x+\n/.test(readLogFrom(logFile, fileBefore)), "the log file still gets the lines");
   const after = await controlStatus(socket);
   assert.equal(after.pid, before.pid, "the same primary answers");
   assert.ok(isAlive(before.pid));
