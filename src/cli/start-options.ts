@@ -10,16 +10,19 @@ import { ecosystemApps, isEcosystemFile, type EcosystemApp } from "../config/eco
 import { displayName, loadConfigFile, loadExport } from "../config/file.js";
 import type { OptionLayer } from "../config/keys.js";
 import { mergeSources } from "../config/merge.js";
-import { resolveOptions } from "../config/resolve.js";
+import { resolveOptions, type ResolveContext } from "../config/resolve.js";
 import type { ResolvedOptions } from "../config/types.js";
 import { badConfig } from "../errors.js";
 import type { StartArgs } from "./args.js";
 
 const NO_LAYER: OptionLayer = { options: {}, sources: {} };
 
+/** The start's directory and environment; on a reload, also the options in force. */
+type StartContext = Required<Pick<ResolveContext, "cwd" | "env">> & Pick<ResolveContext, "current">;
+
 export async function resolveStartOptions(
   parsed: Pick<StartArgs, "flags" | "configPath" | "environment">,
-  context: { cwd: string; env: NodeJS.ProcessEnv },
+  context: StartContext,
   /** Hears what the user should know before start (an ecosystem file's keys corral does not act on). */
   warn: (message: string) => void = () => {},
 ): Promise<ResolvedOptions> {
@@ -64,7 +67,7 @@ export async function ecosystemAppNames(parsed: Pick<StartArgs, "flags" | "envir
 async function resolveEcosystem(
   entry: string,
   parsed: Pick<StartArgs, "flags" | "environment">,
-  context: { cwd: string; env: NodeJS.ProcessEnv },
+  context: StartContext,
   warn: (message: string) => void,
 ): Promise<ResolvedOptions> {
   const file = resolve(context.cwd, entry);

@@ -44,7 +44,7 @@ export async function start(argv: string[]): Promise<number> {
     const corral = new Corral(options);
     for (const warning of warnings) corral.log("warn", warning);
     // corral reload (and SIGHUP) read the flags' file and env again: PM2's reload --update-env.
-    corral.configSource = () => resolveStartOptions(parsed, { cwd: process.cwd(), env: process.env });
+    corral.configSource = (current) => resolveStartOptions(parsed, { cwd: process.cwd(), env: process.env, current });
     for (const warning of misspelledEnvWarnings(process.env)) corral.log("warn", warning);
     const inherited = passed.length > 0 ? new InheritedSockets(passed) : null;
     if (inherited) corral.adoptSockets(inherited);

@@ -3,7 +3,10 @@
  * (flag, environment variable, config file), so every error names the option the
  * way the user wrote it.
  */
-import type { CorralOptions } from "./types.js";
+import type { CorralOptions, OptionSources } from "./types.js";
+
+// Defined beside ResolvedOptions, which carries it (types.ts does not import this file).
+export type { OptionSources };
 
 export type OptionKey = keyof CorralOptions;
 
@@ -12,9 +15,6 @@ export type OptionKey = keyof CorralOptions;
  * is always a string, a config file may hold anything.
  */
 export type RawOptions = { [K in OptionKey]?: unknown };
-
-/** Where each value came from, as shown in errors: "--workers", "CORRAL_WORKERS", "corral.config.json: workers". */
-export type OptionSources = { [K in OptionKey]?: string };
 
 /** Options from one place (flags, a config file's app, the environment) and what to call each in errors. */
 export interface OptionLayer {

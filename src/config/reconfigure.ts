@@ -8,7 +8,10 @@
  */
 import type { ResolvedOptions } from "./types.js";
 
-type Key = Exclude<keyof ResolvedOptions, "sources">;
+/** Not options of their own: where values came from, and the uid/gid looked up from user and group. */
+const DERIVED: ReadonlySet<string> = new Set(["sources", "workerIdentity"]);
+
+type Key = Exclude<keyof ResolvedOptions, "sources" | "workerIdentity">;
 
 /** Applied by the reload (read when a worker is forked, or by the checks at each heartbeat). */
 const APPLIED: readonly Key[] = [
@@ -28,7 +31,7 @@ export function optionChanges(before: ResolvedOptions, after: ResolvedOptions): 
   const applied: string[] = [];
   const refused: string[] = [];
   for (const key of Object.keys(after) as Array<keyof ResolvedOptions>) {
-    if (key === "sources" || same(before[key], after[key])) continue;
+    if (DERIVED.has(key) || same(before[key], after[key])) continue;
     if (!(APPLIED as readonly string[]).includes(key)) refused.push(key);
     else if (key === "env") applied.push(`env (${changedNames(before.env, after.env).join(", ")})`);
     else applied.push(`${key} ${show(before[key])} → ${show(after[key])}`);

@@ -15,6 +15,7 @@ import { OPTION_KEYS, isOptionKey, sourceName, type OptionKey } from "./keys.js"
 import type { OptionLayer, OptionSources, RawOptions } from "./keys.js";
 import { mergeSources } from "./merge.js";
 import { parseCron } from "./cron.js";
+import { resolveWorkerIdentity, type IdentitySources, type WorkerIdentity } from "./identity.js";
 import { parsePortList } from "./ports.js";
 import { reusePortUnavailable } from "./reuse-port-support.js";
 import { BALANCE_STRATEGIES, LOG_FORMATS, type ResolvedOptions } from "./types.js";
@@ -32,6 +33,14 @@ export interface ResolveContext {
   /** Node version and platform that will run the workers, for tests; default: this process's. */
   nodeVersion?: string;
   platform?: string;
+  /**
+   * The options in force, when a reload reads the configuration again: with the same --user and
+   * --group their uid/gid are kept, so a serving primary does not look the user up again (getent
+   * runs synchronously and may take seconds with LDAP).
+   */
+  current?: ResolvedOptions;
+  /** Where --user and --group are looked up, for tests; default: /etc/passwd, /etc/group, getent. */
+  identitySources?: IdentitySources;
 }
 
 /** Control socket file names and metrics labels use the name, so it stays filename- and label-safe. */
@@ -186,9 +195,19 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
     restartCron: given("restartCron") ? parseCron(from("restartCron"), values.restartCron) : null,
     instanceVar: text("instanceVar", ENV_NAME_RULE) ?? DEFAULTS.instanceVar,
     noListen: boolean("noListen", false),
+    // Last, so a bad value elsewhere is reported first (as when the lookup happened in new Corral()).
+    workerIdentity: workerIdentity(user, text("group"), context, from),
   });
   resolvedObjects.add(resolved);
   return resolved;
+}
+
+/** --user/--group as numbers, looked up now so an unknown user exits 2 before anything is opened. */
+function workerIdentity(user: string | null, group: string | null, context: ResolveContext, from: (key: OptionKey) => string): WorkerIdentity {
+  const { current } = context;
+  if (current !== undefined && current.user === user && current.group === group) return current.workerIdentity;
+  const names = { user: from("user"), group: from("group") };
+  return Object.freeze(resolveWorkerIdentity(user, group, context.identitySources, names));
 }
 
 /** "src/my server.js" → "my-server": the base name without extension, made to fit NAME_PATTERN. */

@@ -4,7 +4,7 @@
  * `ResolvedOptions` is what the core sees: validated once at the edge, numbers
  * in milliseconds and bytes, frozen.
  */
-import type { OptionSources } from "./keys.js";
+import type { WorkerIdentity } from "./identity.js";
 import type { PortRange } from "./ports.js";
 
 export type BalanceStrategy = "round-robin" | "least-connections" | "ip-hash" | "os";
@@ -78,6 +78,9 @@ export interface CorralOptions {
   noListen?: boolean;
 }
 
+/** Where each value came from, as shown in errors: "--workers", "CORRAL_WORKERS", "corral.config.json: workers". */
+export type OptionSources = { [K in keyof CorralOptions]?: string };
+
 export interface AdminAddress {
   readonly host: string;
   readonly port: number;
@@ -103,6 +106,8 @@ export interface ResolvedOptions {
   readonly reloadParallel: number;
   readonly user: string | null;
   readonly group: string | null;
+  /** uid/gid the workers run with, looked up from user and group; empty to keep the primary's. */
+  readonly workerIdentity: Readonly<WorkerIdentity>;
   /** null: any port. */
   readonly allowPorts: readonly PortRange[] | null;
   readonly watch: boolean;
@@ -129,8 +134,8 @@ export interface ResolvedOptions {
   readonly instanceVar: string;
   readonly noListen: boolean;
   /**
-   * Where each given option came from, as errors name it ("--user", "CORRAL_USER", a config file's key);
-   * for checks that happen after resolution, such as looking --user up when corral starts.
+   * Where each given option came from, as errors name it ("--log-file", "CORRAL_LOG_FILE", a config
+   * file's key); for messages after resolution, such as a log file that cannot be opened.
    */
   readonly sources?: OptionSources;
 }

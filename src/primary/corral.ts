@@ -26,7 +26,7 @@ import { hangVerdict, memoryVerdict } from "./health.js";
 import type { InheritedSockets } from "./inherited-sockets.js";
 import { refuseInspectorSignal } from "./inspector-signal.js";
 import { listenPolicy } from "./listen-policy.js";
-import { resolveWorkerIdentity, type WorkerIdentity } from "./privileges.js";
+import type { WorkerIdentity } from "../config/identity.js";
 import type { ManagedWorker } from "./managed-worker.js";
 import { reusePortDrainWarning } from "./reserved-port.js";
 import { Output } from "./output.js";
@@ -62,7 +62,7 @@ export class Corral extends EventEmitter {
   /** Replaced only by a reload that re-read the configuration (configSource). */
   private current: ResolvedOptions;
   /** Where a reload re-reads the configuration from (`corral start` sets it: its flags, file and env); null keeps it. */
-  configSource: (() => Promise<ResolvedOptions>) | null = null;
+  configSource: ((current: ResolvedOptions) => Promise<ResolvedOptions>) | null = null;
   private readonly slots = new Map<number, Slot>();
   /** Every live worker process, including ones draining or starting as replacements. */
   private readonly workers = new Set<ManagedWorker>();
@@ -101,11 +101,7 @@ export class Corral extends EventEmitter {
       logFile: this.options.logFile, errorFile: this.options.errorFile, logBufferBytes: this.options.logBufferBytes,
       sources: { logFile: sourceName(sources, "logFile"), errorFile: sourceName(sources, "errorFile"), logBuffer: sourceName(sources, "logBuffer") },
     });
-    // Resolved here, not at start(), so an unknown --user fails before anything is opened.
-    this.identity = resolveWorkerIdentity(this.options.user, this.options.group, undefined, {
-      user: sourceName(sources, "user"),
-      group: sourceName(sources, "group"),
-    });
+    this.identity = this.options.workerIdentity;
     this.recycler = new Recycler(this.options);
     const dropsPrivileges = this.identity.uid !== undefined || this.identity.gid !== undefined;
     this.talk = new WorkerTalk({
@@ -179,7 +175,7 @@ export class Corral extends EventEmitter {
     let after: ResolvedOptions;
     let applied: string[];
     try {
-      after = await this.configSource();
+      after = await this.configSource(before);
       const changes = optionChanges(before, after);
       if (changes.refused.length > 0) {
         throw new CorralError("CORRAL_ERR_BAD_OPTION", `reload refused: ${changes.refused.join(", ")} changed, which needs a restart of corral (or corral upgrade); nothing changed`);

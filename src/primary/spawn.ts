@@ -13,7 +13,7 @@ import { guardChannel } from "./ipc-guard.js";
 import { workerExecArgv } from "./launch.js";
 import { ManagedWorker } from "./managed-worker.js";
 import type { Output } from "./output.js";
-import type { WorkerIdentity } from "./privileges.js";
+import type { WorkerIdentity } from "../config/identity.js";
 import { onWorkerMessage, type MessageHandlers } from "./worker-messages.js";
 
 /**

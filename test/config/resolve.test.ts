@@ -40,6 +40,7 @@ describe("resolveOptions defaults", () => {
       reloadParallel: 1,
       user: null,
       group: null,
+      workerIdentity: {},
       allowPorts: null,
       watch: false,
       nodeArgs: [],
@@ -289,4 +290,36 @@ describe("--allow-ports", () => {
   for (const [allowPorts, expected] of cases) {
     it(`${JSON.stringify(allowPorts)}`, () => assert.deepEqual(resolve({ entry: "server.js", allowPorts: allowPorts as string }).allowPorts, expected));
   }
+});
+
+describe("--user and --group", () => {
+  const passwd = "www:x:33:33:www:/var/www:/usr/sbin/nologin\n";
+  const identitySources = (lookups: string[] = []) => ({
+    passwd: () => (lookups.push("passwd"), passwd),
+    group: () => "www:x:33:\n",
+    getent: () => null,
+    uid: () => 0,
+    gid: () => 0,
+  });
+
+  it("are looked up to the workers' uid/gid when the options are resolved", () => {
+    assert.deepEqual(resolve({ entry: "server.js", user: "www" }, { identitySources: identitySources() }).workerIdentity, { uid: 33, gid: 33 });
+  });
+
+  it("an unknown user exits 2 naming where it was set", () => {
+    assert.throws(
+      () => resolve({ entry: "server.js" }, { env: { CORRAL_USER: "nosuchuser" }, identitySources: identitySources() }),
+      corralError("CORRAL_ERR_BAD_OPTION", /^CORRAL_USER: "nosuchuser" is not valid; expected an existing user name/, 2),
+    );
+  });
+
+  it("a reload with the same user keeps the running uid/gid without looking the user up again", () => {
+    const current = resolve({ entry: "server.js", user: "www" }, { identitySources: identitySources() });
+    const lookups: string[] = [];
+    const again = resolve({ entry: "server.js", user: "www", workers: 2 }, { current, identitySources: identitySources(lookups) });
+    assert.equal(again.workerIdentity, current.workerIdentity);
+    assert.deepEqual(lookups, []);
+    resolve({ entry: "server.js", user: "www", group: "www" }, { current, identitySources: identitySources(lookups) });
+    assert.deepEqual(lookups, ["passwd"], "a changed --group is looked up");
+  });
 });

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, it, test } from "node:test";
 import { CorralError } from "../../src/errors.js";
-import { findEntry, resolveWorkerIdentity, type IdentitySources } from "../../src/primary/privileges.js";
+import { findEntry, resolveWorkerIdentity, type IdentitySources } from "../../src/config/identity.js";
 import { fixture, getJson, runCli, startCorral } from "../helpers/corral.js";
 import { readableInstall } from "../helpers/other-user.js";
 

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { CorralError } from "../../errors.js";
 import { CMD, type DiagnosticKind, type DiagnosticReply } from "../../protocol.js";
 import type { ManagedWorker } from "../managed-worker.js";
-import type { WorkerIdentity } from "../privileges.js";
+import type { WorkerIdentity } from "../../config/identity.js";
 
 interface Waiter {
   worker: ManagedWorker;

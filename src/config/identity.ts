@@ -3,6 +3,8 @@
  * primary keeps root, so it can bind port 80 (the primary owns the listening
  * sockets and hands connections to workers over IPC, whatever their uid).
  *
+ * Looked up once, when the options are resolved (resolve.ts), so an unknown
+ * user exits 2 with the other bad options and the primary gets numbers.
  * Names resolve through /etc/passwd and /etc/group, then `getent` (users and
  * groups from LDAP, NIS or systemd-homed). A numeric id is taken as it is.
  * `--user` alone also takes the user's login group: a worker that kept the
