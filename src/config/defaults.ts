@@ -30,11 +30,23 @@ export const DEFAULTS = Object.freeze({
 });
 
 /**
- * The lowest values that keep the safety an option sets. A --kill-timeout under a
- * second SIGKILLs requests that were about to finish; a --max-memory under what a
- * fresh worker uses (Node alone is ~45-50 MB of RSS) replaces every worker on every heartbeat.
+ * The lowest values that keep the safety an option sets: below them every worker is killed or
+ * refused at once, so a slip of the unit ("--listen-timeout 5" for 5 s) would take the service down.
+ * A --kill-timeout under a second SIGKILLs requests that were about to finish; a --max-memory under
+ * what a fresh worker uses (Node alone is ~45-50 MB of RSS) replaces every worker on every heartbeat.
  */
 export const FLOORS = Object.freeze({
   killTimeoutMs: 1_000,
   maxMemoryBytes: 64 * 1024 ** 2,
+  /** Node's own start (~50 ms, several hundred on a busy host) plus the app's: under 1 s no worker is ever ready. */
+  listenTimeoutMs: 1_000,
+  /** Each beat is a message the primary parses: under 100 ms the primary spends its time on them. */
+  heartbeatIntervalMs: 100,
+  /** A hang timeout is at least 1 s and this many heartbeat intervals: one late beat (a GC pause) is not a hang. */
+  hangTimeoutMs: 1_000,
+  hangTimeoutBeats: 2,
+  /** Under this a worker that crashes soon after it is ready resets its backoff each time: a fork loop. */
+  minUptimeMs: 100,
+  /** A held connection must be able to outlast a worker's replacement; less is --max-queue 0 by accident. */
+  queueTimeoutMs: 100,
 });

@@ -134,16 +134,17 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
     throw parse.invalid(from("admin"), values.admin, "a loopback address, or set --admin-token to bind elsewhere");
   }
 
-  const heartbeatIntervalMs = duration("heartbeatInterval", DEFAULTS.heartbeatIntervalMs, 10);
-  const hangTimeoutMs = duration("hangTimeout", DEFAULTS.hangTimeoutMs, 1);
-  // A worker is hung when heartbeats stop for hangTimeout; at or under one interval every worker looks hung.
+  const heartbeatIntervalMs = duration("heartbeatInterval", DEFAULTS.heartbeatIntervalMs, FLOORS.heartbeatIntervalMs);
+  const hangTimeoutMs = duration("hangTimeout", DEFAULTS.hangTimeoutMs, FLOORS.hangTimeoutMs);
+  // A worker is hung when heartbeats stop for hangTimeout; within a couple of intervals every late beat looks hung.
   // Blame the option the user set: hangTimeout if given, else the heartbeatInterval that outgrew the default.
-  if (hangTimeoutMs <= heartbeatIntervalMs) {
+  if (hangTimeoutMs < heartbeatIntervalMs * FLOORS.hangTimeoutBeats) {
+    const beats = FLOORS.hangTimeoutBeats;
     const heartbeat = parse.formatDuration(heartbeatIntervalMs);
     const hang = parse.formatDuration(hangTimeoutMs);
     throw given("hangTimeout")
-      ? parse.invalid(from("hangTimeout"), values.hangTimeout, `a duration longer than the heartbeat interval (${heartbeat})`)
-      : parse.invalid(from("heartbeatInterval"), values.heartbeatInterval, `a duration shorter than the hang timeout (${hang})`);
+      ? parse.invalid(from("hangTimeout"), values.hangTimeout, `a duration of at least ${beats} heartbeat intervals (${beats} × ${heartbeat}): ${parse.formatDuration(heartbeatIntervalMs * beats)} or more`)
+      : parse.invalid(from("heartbeatInterval"), values.heartbeatInterval, `a duration of at most 1/${beats} of the hang timeout (${hang}): ${parse.formatDuration(Math.floor(hangTimeoutMs / beats))} or less`);
   }
 
   const logPath = (key: "logFile" | "errorFile") => {
@@ -161,7 +162,7 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
     admin,
     adminToken,
     waitReady: boolean("waitReady", DEFAULTS.waitReady),
-    listenTimeoutMs: duration("listenTimeout", DEFAULTS.listenTimeoutMs, 1),
+    listenTimeoutMs: duration("listenTimeout", DEFAULTS.listenTimeoutMs, FLOORS.listenTimeoutMs),
     killTimeoutMs: duration("killTimeout", DEFAULTS.killTimeoutMs, FLOORS.killTimeoutMs),
     hangTimeoutMs,
     maxMemoryBytes: given("maxMemory")
@@ -169,7 +170,7 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
       : DEFAULTS.maxMemoryBytes,
     maxRestarts: integer("maxRestarts", DEFAULTS.maxRestarts, 0, 1_000_000),
     unhealthyAfter: integer("unhealthyAfter", DEFAULTS.unhealthyAfter, 1, 1_000_000),
-    minUptimeMs: duration("minUptime", DEFAULTS.minUptimeMs),
+    minUptimeMs: duration("minUptime", DEFAULTS.minUptimeMs, FLOORS.minUptimeMs),
     reloadParallel: integer("reloadParallel", DEFAULTS.reloadParallel, 1, 1024),
     user,
     group: text("group"),
@@ -186,7 +187,7 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
     timestamps: boolean("timestamps", DEFAULTS.timestamps),
     logBufferBytes,
     maxQueue: integer("maxQueue", DEFAULTS.maxQueue, 0, 1_000_000),
-    queueTimeoutMs: duration("queueTimeout", DEFAULTS.queueTimeoutMs),
+    queueTimeoutMs: duration("queueTimeout", DEFAULTS.queueTimeoutMs, FLOORS.queueTimeoutMs),
     shutdownDelayMs: duration("shutdownDelay", DEFAULTS.shutdownDelayMs),
     heartbeatIntervalMs,
     maxRequests: integer("maxRequests", 0, 0, 1_000_000_000),

@@ -3,6 +3,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { parseStartArgs } from "../../src/cli/args.js";
+import { ecosystemApps } from "../../src/config/ecosystem.js";
 import { optionsFromEnv } from "../../src/config/env.js";
 import { loadConfigFile } from "../../src/config/file.js";
 import { OPTION_KEYS, type OptionLayer, type RawOptions } from "../../src/config/keys.js";
@@ -144,7 +145,15 @@ describe("bad values name their source and what is allowed", () => {
     ["balance", { balance: "fastest" }, {}, '--balance: "fastest" is not valid; expected one of round-robin, least-connections, ip-hash, os'],
     ["name", { name: "my app" }, { name: "--name" }, '--name: "my app" is not valid; expected 1 to 64 letters, digits, dots, underscores or dashes'],
     ["kill timeout", { killTimeout: "10x" }, {}, '--kill-timeout: "10x" is not valid; expected a duration like 500ms, 10s or 2m'],
-    ["listen timeout 0", { listenTimeout: 0 }, {}, "--listen-timeout: 0 is not valid; expected a duration from 1ms to 24 days, like 500ms, 10s or 2m"],
+    ["listen timeout 0", { listenTimeout: 0 }, {}, "--listen-timeout: 0 is not valid; expected a duration from 1s to 24 days, like 10s or 2m"],
+    // Durations so short that every worker is refused or killed at once: a slip of the unit, never a setting.
+    ["listen timeout 1ms", { listenTimeout: "1ms" }, {}, '--listen-timeout: "1ms" is not valid; expected a duration from 1s to 24 days, like 10s or 2m'],
+    ["hang timeout 1ms", { hangTimeout: "1ms" }, {}, '--hang-timeout: "1ms" is not valid; expected a duration from 1s to 24 days, like 10s or 2m'],
+    ["heartbeat interval 10ms", { heartbeatInterval: "10ms" }, {}, '--heartbeat-interval: "10ms" is not valid; expected a duration from 100ms to 24 days, like 500ms, 10s or 2m'],
+    ["min uptime 5ms", { minUptime: 5 }, {}, "--min-uptime: 5 is not valid; expected a duration from 100ms to 24 days, like 500ms, 10s or 2m"],
+    ["queue timeout 1ms", { queueTimeout: "1ms" }, { queueTimeout: "CORRAL_QUEUE_TIMEOUT" }, 'CORRAL_QUEUE_TIMEOUT: "1ms" is not valid; expected a duration from 100ms to 24 days, like 500ms, 10s or 2m'],
+    ["file listen timeout 1ms", { listenTimeout: 1 }, { listenTimeout: file("listenTimeout") }, `${file("listenTimeout")}: 1 is not valid; expected a duration from 1s to 24 days, like 10s or 2m`],
+    ["hang timeout within two heartbeats", { hangTimeout: "1500ms", heartbeatInterval: "1s" }, {}, '--hang-timeout: "1500ms" is not valid; expected a duration of at least 2 heartbeat intervals (2 × 1s): 2s or more'],
     ["max memory", { maxMemory: "lots" }, {}, '--max-memory: "lots" is not valid; expected a size like 512K, 512M or 1G'],
     ["unhealthy after", { unhealthyAfter: 0 }, {}, "--unhealthy-after: 0 is not valid; expected an integer from 1 to 1000000"],
     ["max restarts", { maxRestarts: -1 }, {}, "--max-restarts: -1 is not valid; expected an integer from 0 to 1000000"],
@@ -167,8 +176,8 @@ describe("bad values name their source and what is allowed", () => {
     ["node args", { nodeArgs: "--inspect" }, {}, 'nodeArgs: "--inspect" is not valid; expected a list of strings'],
     ["env", { env: { PORT: [1] } }, {}, "env.PORT: [1] is not valid; expected a string"],
     ["cwd", { cwd: "missing-dir" }, {}, 'cwd: "missing-dir" is not valid; expected an existing directory'],
-    ["hang timeout", { hangTimeout: "1s" }, {}, '--hang-timeout: "1s" is not valid; expected a duration longer than the heartbeat interval (1s)'],
-    ["heartbeat", { heartbeatInterval: "20s" }, {}, '--heartbeat-interval: "20s" is not valid; expected a duration shorter than the hang timeout (10s)'],
+    ["hang timeout", { hangTimeout: "1s" }, {}, '--hang-timeout: "1s" is not valid; expected a duration of at least 2 heartbeat intervals (2 × 1s): 2s or more'],
+    ["heartbeat", { heartbeatInterval: "20s" }, {}, '--heartbeat-interval: "20s" is not valid; expected a duration of at most 1/2 of the hang timeout (10s): 5s or less'],
     ["max requests", { maxRequests: "many" }, {}, '--max-requests: "many" is not valid; expected an integer from 0 to 1000000000'],
     ["max age under a second", { maxAge: "500ms" }, {}, '--max-age: "500ms" is not valid; expected a duration from 1s to 24 days, like 10s or 2m'],
     ["restart cron: 7 fields", { restartCron: "0 0 3 * * * 2030" }, {}, '--restart-cron: "0 0 3 * * * 2030" is not valid; expected a cron expression of 5 fields ("0 3 * * *": 03:00 every day) or 6 with seconds first ("*/30 * * * * *")'],
@@ -178,6 +187,11 @@ describe("bad values name their source and what is allowed", () => {
       assert.throws(() => resolve({ entry: "server.js", ...input }, { sources }), corralError("CORRAL_ERR_BAD_OPTION", message));
     });
   }
+
+  it("an ecosystem file's listen_timeout of 1 (ms, as PM2 reads it) names the file, the app and the key", () => {
+    const [app] = ecosystemApps({ apps: [{ name: "api", script: "server.js", listen_timeout: 1 }] }, "ecosystem.config.js", dir, undefined);
+    assert.throws(() => resolve(app!.layer), corralError("CORRAL_ERR_BAD_OPTION", 'ecosystem.config.js: app "api": listen_timeout: 1 is not valid; expected a duration from 1s to 24 days, like 10s or 2m'));
+  });
 
   const envCases: Array<[Record<string, string>, string]> = [
     [{ CORRAL_WORKERS: "abc" }, 'CORRAL_WORKERS: "abc" is not valid; expected a positive integer (at most 1024), max or -1'],

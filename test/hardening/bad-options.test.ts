@@ -23,6 +23,11 @@ const BAD: Array<{ key: OptionKey; flag: string; value: string; shown?: string }
   { key: "killTimeout", flag: "--kill-timeout", value: "-1s" },
   { key: "hangTimeout", flag: "--hang-timeout", value: "0" },
   { key: "heartbeatInterval", flag: "--heartbeat-interval", value: "5ms" },
+  // So short that every worker is refused or killed at once: a unit slip that would take the service down.
+  { key: "listenTimeout", flag: "--listen-timeout", value: "1ms" },
+  { key: "hangTimeout", flag: "--hang-timeout", value: "1ms" },
+  { key: "minUptime", flag: "--min-uptime", value: "5ms" },
+  { key: "queueTimeout", flag: "--queue-timeout", value: "1ms" },
   { key: "maxMemory", flag: "--max-memory", value: "lots" },
   { key: "maxRestarts", flag: "--max-restarts", value: "-3" },
   { key: "minUptime", flag: "--min-uptime", value: "1d" },

@@ -173,7 +173,8 @@ describe("resolveOptions", () => {
       for (const ms of [resolved.listenTimeoutMs, resolved.killTimeoutMs, resolved.hangTimeoutMs, resolved.minUptimeMs, resolved.queueTimeoutMs, resolved.heartbeatIntervalMs]) {
         assert.ok(Number.isSafeInteger(ms) && ms >= 0 && ms <= values.MAX_TIMER_MS);
       }
-      assert.ok(resolved.hangTimeoutMs > resolved.heartbeatIntervalMs, "a worker must be able to beat before it is called hung");
+      assert.ok(resolved.hangTimeoutMs >= 2 * resolved.heartbeatIntervalMs, "one late beat is not a hang");
+      assert.ok(resolved.listenTimeoutMs >= 1000 && resolved.hangTimeoutMs >= 1000 && resolved.heartbeatIntervalMs >= 100, "no timeout that fails every worker at once");
       assert.ok(Number.isSafeInteger(resolved.maxMemoryBytes) && resolved.maxMemoryBytes >= 0);
       assert.ok(Number.isSafeInteger(resolved.maxQueue) && resolved.maxQueue >= 0);
       assert.match(resolved.name, /^[A-Za-z0-9._-]{1,64}$/);
