@@ -78,8 +78,8 @@ export class Acceptors {
     }
   }
 
-  /** The worker's app closed its server on `key`. */
-  close(worker: ManagedWorker, key: string): void {
+  /** The worker's app closed its server on `key`: the worker stops receiving its connections. */
+  serverClosed(worker: ManagedWorker, key: string): void {
     const entry = this.byKey.get(key);
     worker.keys.delete(key);
     if (!entry) return;

@@ -68,7 +68,7 @@ function handleWorkerMessage(worker: ManagedWorker, message: WorkerMessage, to: 
       break;
     }
     case "close":
-      to.acceptors.close(worker, message.key);
+      to.acceptors.serverClosed(worker, message.key);
       break;
     case "ready":
       to.ready(worker);

@@ -137,7 +137,7 @@ test("a refusal from a worker that is leaving does not count: the connection wai
   leaving.worker.state = "draining";
   acceptors.refresh(leaving.worker);
   acceptors.acknowledge(leaving.worker, leaving.received[0]!.seq, false, 0);
-  acceptors.close(leaving.worker, listenRequest().key); // its server closes on the way out: the socket stays
+  acceptors.serverClosed(leaving.worker, listenRequest().key); // its server closes on the way out: the socket stays
   assert.equal(acceptors.queued, 1);
   const next = standIn(2);
   await listen(acceptors, next);
