@@ -56,9 +56,12 @@ export interface CorralProcessEvents {
 }
 type AllEvents = CorralEvents & CorralProcessEvents;
 
-let clusterInUse = false;
-
 export class Corral extends EventEmitter {
+  /**
+   * Process-wide, hence static: node:cluster has a single primary per process, so one Corral at a
+   * time may run its workers (from start() until it stopped, or its start failed).
+   */
+  private static clusterInUse = false;
   /** Replaced only by a reload that re-read the configuration (configSource). */
   private current: ResolvedOptions;
   /** Where a reload re-reads the configuration from (`corral start` sets it: its flags, file and env); null keeps it. */
@@ -135,15 +138,15 @@ export class Corral extends EventEmitter {
   /** Forks the workers; resolves when every slot has a ready worker (or gave up, if some did). */
   async start(): Promise<void> {
     if (this.lifecycle !== "idle") throw new CorralError("CORRAL_ERR_BUSY", "corral was already started");
-    if (clusterInUse) throw new CorralError("CORRAL_ERR_BUSY", "one Corral per process: node:cluster has a single primary");
+    if (Corral.clusterInUse) throw new CorralError("CORRAL_ERR_BUSY", "one Corral per process: node:cluster has a single primary");
     this.output.open(); // log files are the primary's, opened before workers (maybe as another user) exist
-    clusterInUse = true;
+    Corral.clusterInUse = true;
     this.lifecycle = "starting";
     try {
       await checkNodeInternals();
     } catch (error) {
       this.lifecycle = "idle";
-      clusterInUse = false;
+      Corral.clusterInUse = false;
       throw error;
     }
     refuseInspectorSignal((message) => this.log("warn", message));
@@ -305,7 +308,7 @@ export class Corral extends EventEmitter {
       if (cut) this.log("error", cut.message);
       this.watchdog?.stop();
       this.lifecycle = "stopped";
-      clusterInUse = false;
+      Corral.clusterInUse = false;
       this.log("info", "stopped");
       await this.output.close();
       this.emitEvent("stopped", {});
