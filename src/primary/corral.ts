@@ -5,7 +5,11 @@
  * `Acceptors`; one worker's record and state machine in `ManagedWorker`; a
  * slot (a place for one worker that outlives its processes) in `slot.ts`.
  * Forking and wiring one worker is `spawn.ts`, its orderly end `drain.ts`; what
- * a worker's messages do, `worker-messages.ts`; when it is unhealthy, `health.ts`.
+ * a worker's messages do, `worker-messages.ts`. Refilling a slot after a crash,
+ * or giving up on it, is `restarts.ts`; replacing a hung, bloated, sick or
+ * recycled worker, `replacements.ts`. What is left here is the supervisor's
+ * lifecycle (idle → starting → running → stopping → stopped), the lock that
+ * makes reload, scale and replacements take turns, and the wiring.
  */
 import { EventEmitter } from "node:events";
 import { basename } from "node:path";
@@ -14,15 +18,13 @@ import { sourceName } from "../config/keys.js";
 import { isResolvedOptions, resolveOptions } from "../config/resolve.js";
 import type { CorralOptions, ResolvedOptions } from "../config/types.js";
 import { drainTrouble } from "../drain-exit.js";
-import { CorralError, WorkerFailedError, allErrored, badOption, reloadFailed } from "../errors.js";
+import { CorralError, WorkerFailedError, badOption, reloadFailed } from "../errors.js";
 import type { CorralEvents, SupervisorSnapshot } from "../status.js";
 import { Acceptors } from "./acceptors.js";
 import { crashReport } from "./crash-report.js";
 import { Diagnostics } from "./diagnostics/diagnostics.js";
 import { runsAsRoot } from "./diagnostics/inspect.js";
-import { healthVerdict, overloadReason } from "./diagnostics/health-checks.js";
 import { cutOffError, drainWorker } from "./drain.js";
-import { hangVerdict, memoryVerdict } from "./health.js";
 import type { InheritedSockets } from "./inherited-sockets.js";
 import { refuseInspectorSignal } from "./inspector-signal.js";
 import { listenPolicy } from "./listen-policy.js";
@@ -30,15 +32,14 @@ import type { WorkerIdentity } from "../config/identity.js";
 import type { ManagedWorker } from "./managed-worker.js";
 import { reusePortDrainWarning } from "./reserved-port.js";
 import { Output } from "./output.js";
-import { decideRestart, replaceRetryDelay, restartDelay } from "./restart-policy.js";
+import { Replacements } from "./replacements.js";
+import { Restarts } from "./restarts.js";
 import { untilSettled } from "./settle.js";
-import { activeSlots, clearSlotTimer, countReady, lastCrashOutput, newSlot, surplusSlots, type Slot } from "./slot.js";
+import { activeSlots, clearSlotTimer, countReady, newSlot, surplusSlots, type Slot } from "./slot.js";
 import { buildSnapshot } from "./snapshot.js";
 import { setupWorkers, spawnWorker, type SpawnHooks } from "./spawn.js";
 import { WorkerTalk } from "./talk.js";
-import { Watchdog } from "./watchdog.js";
 import { checkNodeInternals, nodeInternalMissing } from "./node-internals.js";
-import { Recycler } from "./recycle.js";
 import { optionChanges } from "../config/reconfigure.js";
 import { CronReload } from "./cron-reload.js";
 
@@ -74,13 +75,12 @@ export class Corral extends EventEmitter {
   private lifecycle: Lifecycle = "idle";
   private readonly startedAt = Date.now();
   private reloads = 0;
-  /** A worker has been ready since start: until then a failing app fails fast (restart-policy.ts). */
-  private served = false;
   private busy: Promise<unknown> | null = null;
   private stopping: Promise<void> | null = null;
-  private watchdog: Watchdog | null = null;
-  /** --max-requests, --max-age: each worker's limits (recycle.ts). */
-  private recycler: Recycler;
+  /** Refills a slot whose worker exited on its own, or gives up on it (restarts.ts). */
+  private readonly restarts: Restarts;
+  /** Hung, bloated, sick and recycled workers (replacements.ts). */
+  private readonly replacements: Replacements;
   /** --restart-cron's timer, while running. */
   private cronReload: CronReload | null = null;
   /** uid/gid of the workers (--user/--group); empty to keep the primary's. */
@@ -105,7 +105,6 @@ export class Corral extends EventEmitter {
       sources: { logFile: sourceName(sources, "logFile"), errorFile: sourceName(sources, "errorFile"), logBuffer: sourceName(sources, "logBuffer") },
     });
     this.identity = this.options.workerIdentity;
-    this.recycler = new Recycler(this.options);
     const dropsPrivileges = this.identity.uid !== undefined || this.identity.gid !== undefined;
     this.talk = new WorkerTalk({
       workers: () => this.workers,
@@ -119,18 +118,37 @@ export class Corral extends EventEmitter {
       ready: (worker) => this.markReady(worker),
       // Out of rotation at once, before its servers close (the socket stays open: connections wait for the slot's next worker).
       draining: (worker) => this.selfDrained(worker),
-      heartbeat: (worker) => {
-        this.checkMemory(worker);
-        this.checkRecycle(worker);
-      },
+      heartbeat: (worker) => this.replacements.heartbeat(worker),
       metrics: (worker, reply) => this.emitEvent("worker-metrics", { worker, seq: reply.seq, metrics: reply.metrics }),
       diagnostic: (worker, reply) => this.diagnostics.orders.reply(worker, reply),
-      health: (worker, report) => this.onHealthReport(worker, report.ok, report.error),
+      health: (worker, report) => this.replacements.healthReport(worker, report.ok, report.error),
       disconnect: (worker) => this.acceptors.detach(worker),
       exit: (worker, code, signal) => this.onExit(worker, code, signal),
       unsupported: (worker, internal) => this.unsupportedNode(worker, internal),
       log: (level, message) => this.log(level, message),
     };
+    const emit = this.emitEvent.bind(this);
+    const log = (level: "info" | "warn" | "error", message: string): void => this.log(level, message);
+    this.restarts = new Restarts({
+      slots: this.slots,
+      limits: () => this.options,
+      shuttingDown: () => this.shuttingDown,
+      fork: (slot) => this.fork(slot),
+      emit,
+      log,
+      fatal: (error) => this.fail(error, "every worker errored"),
+    });
+    this.replacements = new Replacements({
+      slots: this.slots,
+      workers: this.workers,
+      options: () => this.options,
+      canReplace: () => !this.busy && !this.shuttingDown,
+      replace: (slot) => this.replace(slot),
+      exclusive: (what, task) => this.exclusive(what, task),
+      diagnostics: this.diagnostics,
+      emit,
+      log,
+    });
   }
 
   // ---- public API -----------------------------------------------------------
@@ -156,8 +174,7 @@ export class Corral extends EventEmitter {
     const osWarning = o.balance === "os" ? reusePortDrainWarning() : null;
     if (osWarning) this.log("warn", osWarning);
     for (let id = 1; id <= o.workers; id++) this.addSlot(id);
-    this.watchdog = new Watchdog(o.hangTimeoutMs, (now, heardSince) => this.checkHealth(now, heardSince));
-    this.watchdog.start();
+    this.replacements.start();
     if (o.restartCron) this.cronReload = new CronReload(o.restartCron, { reload: () => this.reload(), log: (level, message) => this.log(level, message) });
     await untilSettled(this, [...this.slots.values()], this.slots);
     if (this.lifecycle === "starting") this.lifecycle = "running";
@@ -208,8 +225,7 @@ export class Corral extends EventEmitter {
     const cronChanged = next.restartCron !== before.restartCron;
     this.current = next;
     setupWorkers(next, this.identity);
-    // Workers keep the limits they drew at fork unless the limits themselves changed.
-    if (next.maxRequests !== before.maxRequests || next.maxRequestsJitter !== before.maxRequestsJitter || next.maxAgeMs !== before.maxAgeMs) this.recycler = new Recycler(next);
+    this.replacements.reconfigured(before, next);
     if (cronChanged) {
       this.cronReload?.stop();
       this.cronReload = next.restartCron ? new CronReload(next.restartCron, { reload: () => this.reload(), log: (level, message) => this.log(level, message) }) : null;
@@ -306,7 +322,7 @@ export class Corral extends EventEmitter {
       await Promise.all(drained.map((worker) => this.drain(worker)));
       const cut = cutOffError("shutdown", drained, this.options.killTimeoutMs);
       if (cut) this.log("error", cut.message);
-      this.watchdog?.stop();
+      this.replacements.stop();
       this.lifecycle = "stopped";
       Corral.clusterInUse = false;
       this.log("info", "stopped");
@@ -351,7 +367,7 @@ export class Corral extends EventEmitter {
 
   /** A worker has been ready since start (until then, failures before ready give up fast). */
   get hasServed(): boolean {
-    return this.served;
+    return this.restarts.hasServed;
   }
 
   /** Reopens the log files (SIGUSR2, `corral logs NAME --reopen`), as logrotate's postrotate needs. */
@@ -441,7 +457,7 @@ export class Corral extends EventEmitter {
   private fork(slot: Slot): ManagedWorker {
     const worker = spawnWorker(slot.id, this.options, this.output, this.hooks);
     this.workers.add(worker);
-    this.recycler.forked(worker);
+    this.replacements.forked(worker);
     this.talk.forked(worker);
     this.emitEvent("worker-fork", { id: slot.id, pid: worker.pid });
     return worker;
@@ -449,7 +465,7 @@ export class Corral extends EventEmitter {
 
   private markReady(worker: ManagedWorker): void {
     if (!worker.setState("ready")) return;
-    if (!this.served) this.firstServed();
+    this.restarts.ready();
     this.acceptors.refresh(worker);
     this.talk.ready();
     const startMs = worker.readyAt - worker.forkedAt;
@@ -504,49 +520,7 @@ export class Corral extends EventEmitter {
       return;
     }
     if (this.shuttingDown) return;
-    slot.lastStderr = report;
-    slot.lastCrashAt = Date.now();
-    const decision = decideRestart({
-      streak: slot.streak,
-      uptimeMs,
-      minUptimeMs: this.options.minUptimeMs,
-      maxRestarts: this.options.maxRestarts,
-      beforeReady: wasStarting,
-      neverServed: !this.served,
-      // We killed it for not becoming ready in time, or the primary refused its listen (a port in use).
-      repeats: wasStarting && (worker.killReason !== null || worker.listenError !== null),
-    });
-    slot.streak = decision.streak;
-    if (decision.action === "give-up") return this.giveUp(slot);
-    this.scheduleRestart(slot, decision.delayMs);
-  }
-
-  private scheduleRestart(slot: Slot, delayMs: number): void {
-    slot.state = "backoff";
-    this.emitEvent("worker-restart", { id: slot.id, delayMs });
-    this.log("info", `restarting worker ${slot.id} in ${delayMs} ms`);
-    slot.timer = setTimeout(() => {
-      slot.timer = null;
-      if (this.shuttingDown || slot.state !== "backoff") return;
-      slot.state = "running";
-      slot.restarts++;
-      slot.worker = this.fork(slot);
-    }, delayMs);
-  }
-
-  private giveUp(slot: Slot): void {
-    slot.state = "errored";
-    this.emitEvent("worker-errored", { id: slot.id, lastStderr: slot.lastStderr });
-    this.log("error", this.served
-      ? `worker ${slot.id} crashed ${slot.streak} times in a row before --min-uptime; giving up on it`
-      : `worker ${slot.id} failed ${slot.streak} time${slot.streak === 1 ? "" : "s"} before the app ever served; giving up on it`);
-    const active = activeSlots(this.slots);
-    if (active.length > 0 && active.every((s) => s.state === "errored")) {
-      const error = allErrored(lastCrashOutput(this.slots), !this.served);
-      this.log("error", error.message);
-      this.emitEvent("fatal", error);
-      void this.stop("every worker errored");
-    }
+    this.restarts.exited(slot, worker, { uptimeMs, wasStarting, report });
   }
 
   /**
@@ -561,22 +535,14 @@ export class Corral extends EventEmitter {
       worker.kill("SIGKILL");
       return;
     }
-    this.log("error", error.message);
-    this.emitEvent("fatal", error);
-    void this.stop("unsupported Node");
+    this.fail(error, "unsupported Node");
   }
 
-  /**
-   * The app served for the first time: from now on --max-restarts applies, and slots that
-   * gave up under the start-up rule (a flaky start, not a broken app) get their full chances.
-   */
-  private firstServed(): void {
-    this.served = true;
-    for (const slot of activeSlots(this.slots)) {
-      if (slot.state !== "errored") continue;
-      slot.streak = 0;
-      this.scheduleRestart(slot, restartDelay(1));
-    }
+  /** corral cannot go on: the CLI exits 1 with `error` (the `fatal` event) once every worker has stopped. */
+  private fail(error: CorralError, reason: string): void {
+    this.log("error", error.message);
+    this.emitEvent("fatal", error);
+    void this.stop(reason);
   }
 
   /** Starts a new worker in `slot`; once it is ready it becomes the slot's worker and the old one drains. */
@@ -618,86 +584,6 @@ export class Corral extends EventEmitter {
   private drain(worker: ManagedWorker): Promise<void> {
     this.talk.leaving(worker);
     return drainWorker(worker, this.options.killTimeoutMs, this.hooks);
-  }
-
-  // ---- health ---------------------------------------------------------------
-
-  private checkHealth(now: number, heardSince: number): void {
-    for (const worker of this.workers) {
-      const hung = hangVerdict(worker, this.options.hangTimeoutMs, now, heardSince);
-      if (!hung) continue;
-      worker.killReason = hung.reason;
-      // Its stack first (a second at most), then the kill: the log says why the next hang happened.
-      void this.diagnostics.captureHang(worker, hung.reason).then(({ stack, stackError }) => {
-        this.emitEvent("worker-hung", { id: worker.slotId, pid: worker.pid, silentMs: hung.silentMs, stack, stackError });
-        worker.kill("SIGKILL");
-      });
-    }
-  }
-
-  private checkMemory(worker: ManagedWorker): void {
-    const over = memoryVerdict(worker, this.options.maxMemoryBytes);
-    if (!over) return;
-    const slot = this.slots.get(worker.slotId);
-    if (!slot || slot.worker !== worker || this.busy || this.shuttingDown) return;
-    if (Date.now() < slot.replaceRetryAt) return; // the last replacement failed: back off, not a fork per heartbeat
-    this.emitEvent("worker-memory", { id: worker.slotId, pid: worker.pid, rss: over.rss, limit: over.limit });
-    this.replaceForHealth("memory", "warn", [{ slot, reason: over.reason }]);
-  }
-
-  /** A worker's worker.healthCheck() result: a sick worker is replaced, overload is only reported (health-checks.ts). */
-  private onHealthReport(worker: ManagedWorker, ok: boolean, error: string | null): void {
-    worker.failedChecks = ok ? 0 : worker.failedChecks + 1;
-    worker.healthError = ok ? null : error;
-    const serving = activeSlots(this.slots).flatMap((slot) => (slot.worker?.state === "ready" ? [slot.worker] : []));
-    if (this.diagnostics.noteOverload(overloadReason(serving, this.options.unhealthyAfter))) {
-      // Workers recover from overload a heartbeat or so apart: the first to pass must not get the others
-      // replaced for failures they shared with it. Each gets --unhealthy-after fresh checks.
-      for (const peer of serving) peer.failedChecks = 0;
-    }
-    const verdict = healthVerdict(worker, serving, this.options.unhealthyAfter);
-    if (verdict.action !== "replace") return;
-    const slot = this.slots.get(worker.slotId);
-    if (!slot || slot.worker !== worker || this.busy || this.shuttingDown || Date.now() < slot.replaceRetryAt) return;
-    this.emitEvent("worker-unhealthy", { id: worker.slotId, pid: worker.pid, failedChecks: worker.failedChecks, error: worker.healthError });
-    this.replaceForHealth("health", "warn", [{ slot, reason: verdict.reason }]);
-  }
-
-  /**
-   * --max-requests, --max-age: when a worker is due, every due worker (at most --reload-parallel)
-   * is replaced as a reload does, in one turn of the lock — so never during a reload or a scale;
-   * the ones left are judged again at their next heartbeat.
-   */
-  private checkRecycle(worker: ManagedWorker): void {
-    if (!this.recycler.enabled || this.busy || this.shuttingDown || !this.recycler.reason(worker)) return;
-    const now = Date.now();
-    const due: Array<{ slot: Slot; reason: string }> = [];
-    for (const slot of activeSlots(this.slots)) {
-      const reason = slot.worker && now >= slot.replaceRetryAt ? this.recycler.reason(slot.worker, now) : null;
-      if (reason && due.length < this.options.reloadParallel) due.push({ slot, reason });
-    }
-    if (due.length > 0) this.replaceForHealth("recycle", "info", due);
-  }
-
-  /** Replaces each slot's worker by a ready new one in one turn of the lock; a failed one backs its slot off, not a fork per heartbeat. */
-  private replaceForHealth(what: string, level: "info" | "warn", batch: Array<{ slot: Slot; reason: string }>): void {
-    const work = batch.map(({ slot, reason }) => {
-      const worker = slot.worker!;
-      worker.killReason = reason;
-      this.log(level, `worker ${slot.id} (pid ${worker.pid}) ${reason}: replacing it`);
-      return async () => {
-        try {
-          await this.replace(slot);
-          slot.replaceFailures = 0;
-        } catch (error) {
-          worker.killReason = null;
-          const delayMs = replaceRetryDelay(++slot.replaceFailures);
-          slot.replaceRetryAt = Date.now() + delayMs;
-          this.log("error", `could not replace worker ${slot.id} (trying again in ${delayMs} ms): ${(error as Error).message}`);
-        }
-      };
-    });
-    void this.exclusive(what, () => Promise.all(work.map((replace) => replace()))).catch(() => {});
   }
 
   // ---- helpers --------------------------------------------------------------
