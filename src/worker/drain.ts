@@ -39,12 +39,6 @@ export interface DrainTargets {
   hooks: readonly ShutdownHook[];
 }
 
-let draining = false;
-
-export function isDraining(): boolean {
-  return draining;
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** The longest keepAliveTimeout of the HTTP servers; 0 without any (raw TCP has no idle connections to spare). */
@@ -60,42 +54,55 @@ function keepAliveTimeout(servers: Server[]): number {
   return longest;
 }
 
-export async function drain(targets: DrainTargets, timeoutMs: number): Promise<never> {
-  if (draining) return new Promise<never>(() => {});
-  draining = true;
-  const began = Date.now();
-  setTimeout(() => process.exit(DRAIN_EXIT.timedOut), timeoutMs + 1000).unref();
+/**
+ * This worker's drain, owned by its runtime (runtime.ts): it runs once per process, since it ends
+ * the process; a second order (a SIGTERM during the primary's drain) leaves the first to finish.
+ */
+export class WorkerDrain {
+  private isStarted = false;
 
-  const servers = targets.servers();
-  targets.stats.startDraining(servers);
-  // Stop accepting now — with --balance os the kernel would keep handing this worker connections.
-  // net's close, not http's: since Node 19 http's also closes idle connections, which step 3 does later.
-  const closed = servers.map(
-    (server) =>
-      new Promise<void>((resolve) => {
-        if (!server.listening) return resolve();
-        net.Server.prototype.close.call(server, () => resolve());
+  /** A drain began: the worker is no longer ready, and connections still handed over are refused. */
+  get started(): boolean {
+    return this.isStarted;
+  }
+
+  async start(targets: DrainTargets, timeoutMs: number): Promise<never> {
+    if (this.isStarted) return new Promise<never>(() => {});
+    this.isStarted = true;
+    const began = Date.now();
+    setTimeout(() => process.exit(DRAIN_EXIT.timedOut), timeoutMs + 1000).unref();
+
+    const servers = targets.servers();
+    targets.stats.startDraining(servers);
+    // Stop accepting now — with --balance os the kernel would keep handing this worker connections.
+    // net's close, not http's: since Node 19 http's also closes idle connections, which step 3 does later.
+    const closed = servers.map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          if (!server.listening) return resolve();
+          net.Server.prototype.close.call(server, () => resolve());
+        }),
+    );
+
+    // The keep-alive grace ends early once every connection is gone: that is when net's close calls back.
+    await Promise.race([Promise.all(closed), sleep(Math.min(keepAliveTimeout(servers), timeoutMs / 4))]);
+    targets.stats.closingIdle = true;
+    for (const server of servers) (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+
+    await Promise.race([targets.stats.whenIdle(), sleep(began + timeoutMs / 2 - Date.now())]);
+    let hookFailed = false;
+    await Promise.all(
+      targets.hooks.map(async (hook) => {
+        try {
+          await hook();
+        } catch (error) {
+          hookFailed = true;
+          console.error("[corral] shutdown hook failed:", error);
+        }
       }),
-  );
-
-  // The keep-alive grace ends early once every connection is gone: that is when net's close calls back.
-  await Promise.race([Promise.all(closed), sleep(Math.min(keepAliveTimeout(servers), timeoutMs / 4))]);
-  targets.stats.closingIdle = true;
-  for (const server of servers) (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-
-  await Promise.race([targets.stats.whenIdle(), sleep(began + timeoutMs / 2 - Date.now())]);
-  let hookFailed = false;
-  await Promise.all(
-    targets.hooks.map(async (hook) => {
-      try {
-        await hook();
-      } catch (error) {
-        hookFailed = true;
-        console.error("[corral] shutdown hook failed:", error);
-      }
-    }),
-  );
-  await Promise.all(closed);
-  // The exit code tells the primary (and anyone watching) whether the drain was clean.
-  process.exit(hookFailed ? DRAIN_EXIT.hookFailed : DRAIN_EXIT.clean);
+    );
+    await Promise.all(closed);
+    // The exit code tells the primary (and anyone watching) whether the drain was clean.
+    process.exit(hookFailed ? DRAIN_EXIT.hookFailed : DRAIN_EXIT.clean);
+  }
 }

@@ -12,7 +12,7 @@ import cluster from "node:cluster";
 import type { Server, Socket } from "node:net";
 import { onPrimaryMessage, sendToPrimary } from "./channel.js";
 import { onDiagnosticOrder } from "./diagnostics.js";
-import { drain, isDraining } from "./drain.js";
+import { WorkerDrain } from "./drain.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { HealthChecks } from "./health-check.js";
 import { HttpStats } from "./http-stats.js";
@@ -39,9 +39,10 @@ function main(settings: WorkerSettings): void {
 
   const stats = new HttpStats();
   const hooks: ShutdownHook[] = [];
+  const drain = new WorkerDrain();
   let readySent = false;
   const sendReady = (): void => {
-    if (readySent || isDraining()) return;
+    if (readySent || drain.started) return;
     readySent = true;
     sendToPrimary({ act: "ready" });
   };
@@ -99,13 +100,13 @@ function main(settings: WorkerSettings): void {
   const drainNow = (timeoutMs: number): void => {
     const servers: Server[] = [...listens.handles.values()].map((h) => h.server);
     for (const server of watch.passThrough) if (!servers.includes(server)) servers.push(server);
-    void drain({ servers: () => servers, stats, hooks: [...hooks, tellShutdown] }, timeoutMs);
+    void drain.start({ servers: () => servers, stats, hooks: [...hooks, tellShutdown] }, timeoutMs);
   };
 
   onPrimaryMessage((message, handle) => {
     switch (message.act) {
       case "conn":
-        listens.accept(message, handle, isDraining());
+        listens.accept(message, handle, drain.started);
         break;
       case "listening":
         listens.settle(message);
@@ -142,7 +143,7 @@ function main(settings: WorkerSettings): void {
   // worker's servers closing must not look like the app closing them).
   for (const signal of ["SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR2"] as const) process.on(signal, () => {});
   process.on("SIGTERM", () => {
-    if (!isDraining()) sendToPrimary({ act: "draining" });
+    if (!drain.started) sendToPrimary({ act: "draining" });
     drainNow(settings.killTimeoutMs);
   });
 
