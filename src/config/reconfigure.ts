@@ -1,10 +1,12 @@
 /**
  * What a reload that re-read the configuration may change. Options read at each
  * fork (the entry and its arguments, env, timeouts, limits) apply through the
- * rolling reload itself; the worker count by a scale after it. Options held by
- * what the primary opened at start (sockets, the admin server, log files, the
- * balancer, the workers' user) need a new primary: such a change is refused
- * whole, and nothing changes.
+ * rolling reload itself; the worker count by a scale after it; the balancing
+ * strategy by the primary's acceptors switching their picker as the reload begins.
+ * Options held by what the primary opened at start (sockets, the admin server, log
+ * files, the workers' user) need a new primary: such a change is refused whole,
+ * and nothing changes. So is a change to or from `--balance os`: there each
+ * worker binds its own SO_REUSEPORT socket and the primary holds none.
  */
 import type { ResolvedOptions } from "./types.js";
 
@@ -17,7 +19,7 @@ type Key = Exclude<keyof ResolvedOptions, "sources" | "workerIdentity">;
 const APPLIED: readonly Key[] = [
   "entry", "args", "nodeArgs", "cwd", "env", "workers", "waitReady", "noListen", "instanceVar", "listenTimeoutMs",
   "killTimeoutMs", "maxMemoryBytes", "maxRestarts", "minUptimeMs", "reloadParallel", "maxRequests",
-  "maxRequestsJitter", "maxAgeMs", "restartCron", "shutdownDelayMs",
+  "maxRequestsJitter", "maxAgeMs", "restartCron", "shutdownDelayMs", "balance",
 ];
 
 export interface OptionChanges {
@@ -33,11 +35,14 @@ export function optionChanges(before: ResolvedOptions, after: ResolvedOptions): 
   for (const key of Object.keys(after) as Array<keyof ResolvedOptions>) {
     if (DERIVED.has(key) || same(before[key], after[key])) continue;
     if (!(APPLIED as readonly string[]).includes(key)) refused.push(key);
+    else if (key === "balance" && (before.balance === "os" || after.balance === "os")) refused.push(`balance ${show(before.balance)} → ${show(after.balance)} (${OS_SOCKETS})`);
     else if (key === "env") applied.push(`env (${changedNames(before.env, after.env).join(", ")})`);
     else applied.push(`${key} ${show(before[key])} → ${show(after[key])}`);
   }
   return { applied, refused };
 }
+
+const OS_SOCKETS = "with os each worker binds its own SO_REUSEPORT socket and the primary holds none, so the change needs new sockets";
 
 /** Variables added, removed or changed; their values may be secrets and are not shown. */
 function changedNames(before: Readonly<Record<string, string>>, after: Readonly<Record<string, string>>): string[] {

@@ -51,7 +51,7 @@ export class Acceptor {
   private readonly peer: Record<string, unknown> = {};
   constructor(
     readonly request: ListenRequest,
-    private readonly balancer: Balancer,
+    private balancer: Balancer,
     private readonly limits: AcceptorLimits,
     /** A socket passed to this process (socket activation, `corral upgrade`): listened on, not bound. */
     readonly inherited: InheritedSocket | null = null,
@@ -107,6 +107,16 @@ export class Acceptor {
     if (this.closed) return;
     this.candidates = [...this.workers].filter((w) => w.state === "ready").sort((a, b) => a.slotId - b.slotId);
     if (this.candidates.length === 0) this.trim(); // an outage begins: the burst queue becomes the capped one
+    this.flush();
+  }
+
+  /**
+   * A reload changed --balance: later connections, and those queued now, go by `balancer`;
+   * those already handed off stay where they are. Its state is the workers' own (pending
+   * hand-offs, open connections), so it needs nothing from the previous picker.
+   */
+  useBalancer(balancer: Balancer): void {
+    this.balancer = balancer;
     this.flush();
   }
 

@@ -37,7 +37,7 @@ export class Acceptors {
   inherited: InheritedSockets | null = null;
 
   constructor(
-    private readonly strategy: BalanceStrategy,
+    private strategy: BalanceStrategy,
     private readonly limits: { maxQueue: number; queueTimeoutMs: number },
   ) {}
 
@@ -76,6 +76,17 @@ export class Acceptors {
     } finally {
       entry.joining--;
     }
+  }
+
+  /**
+   * A reload changed --balance between the strategies the primary runs: every acceptor switches its
+   * picker. To or from `os` needs other sockets (config/reconfigure.ts refuses it before this).
+   */
+  setStrategy(strategy: BalanceStrategy): void {
+    if (strategy === this.strategy) return;
+    if (strategy === "os" || this.strategy === "os") throw new Error(`cannot switch --balance from ${this.strategy} to ${strategy} on these sockets`);
+    this.strategy = strategy;
+    for (const { acceptor } of this.byKey.values()) if (acceptor instanceof Acceptor) acceptor.useBalancer(createBalancer(strategy));
   }
 
   /** The worker's app closed its server on `key`: the worker stops receiving its connections. */

@@ -226,6 +226,7 @@ export class Corral extends EventEmitter {
     this.current = next;
     setupWorkers(next, this.identity);
     this.replacements.reconfigured(before, next);
+    this.acceptors.setStrategy(next.balance);
     if (cronChanged) {
       this.cronReload?.stop();
       this.cronReload = next.restartCron ? new CronReload(next.restartCron, { reload: () => this.reload(), log: (level, message) => this.log(level, message) }) : null;

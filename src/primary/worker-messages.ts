@@ -78,6 +78,9 @@ function handleWorkerMessage(worker: ManagedWorker, message: WorkerMessage, to: 
       break;
     case "heartbeat":
       worker.recordHeartbeat(message.stats);
+      // Only a worker forked under least-connections reports each close ("load"); one forked before a
+      // reload switched to it still counts right within a heartbeat, until the reload replaces it.
+      worker.connections = message.stats.connections;
       to.heartbeat(worker);
       break;
     case "metrics":
