@@ -8,6 +8,7 @@
 #   logrotate (Debian package logrotate)    deploy/logrotate recipe: rotation under load, reopened by corral
 #   systemd-socket-activate, systemd-notify, systemd-analyze (Debian package systemd)   socket activation, sd_notify, unit checks
 #   python3   (Debian package python3)      the sd_notify test's unix datagram listener (node cannot open one)
+#   unshare   (Debian package util-linux)   corral stop against a corral that is PID 1 in a pid namespace (as in a container)
 #   Node 22   (npm package node@22, into .tools/node22)   .ci/run runs the suite on it too
 #   Node 24   (npm package node@24, into .tools/node24)   reusePort / `--balance os` tests; .ci/run runs the suite on it
 # Idempotent: anything already present is left alone, so re-runs take well under a second.
@@ -46,6 +47,8 @@ packages+=("${daemons[@]}")
 # Passes listening sockets exactly as systemd does (LISTEN_FDS), without systemd as PID 1.
 command -v systemd-socket-activate >/dev/null 2>&1 || [[ -x /lib/systemd/systemd-socket-activate ]] || packages+=(systemd)
 command -v python3 >/dev/null 2>&1 || packages+=(python3)
+# A pid namespace (corral as PID 1, as in a container): util-linux, essential on Debian, but not on every image.
+command -v unshare >/dev/null 2>&1 || packages+=(util-linux)
 
 if ((${#packages[@]} > 0)); then
   sudo=()

@@ -9,6 +9,7 @@ import { MAX_WORKERS } from "../config/cpus.js";
 import { DEFAULTS } from "../config/defaults.js";
 import { checkName } from "../config/resolve.js";
 import { CorralError, badOption } from "../errors.js";
+import { pidNamespace } from "../pid-namespace.js";
 import type { SupervisorSnapshot } from "../status.js";
 import { callControl, listSockets, unwrap } from "../control/client.js";
 import { parseCommandArgs, withUsage, type CommandArgs } from "./command-args.js";
@@ -112,19 +113,23 @@ export async function stop(argv: string[]): Promise<number> {
   const name = await oneName("stop", parsed);
   const reply = unwrap(await callControl(name, { method: "POST", path: "/stop", timeoutMs: STATUS_TIMEOUT_MS }));
   const pid = typeof reply.pid === "number" ? reply.pid : 0;
+  // Its pid is only ours to watch in our pid namespace (a corral that is PID 1 in a container says 1: the
+  // host's init, which never exits); elsewhere, or from a corral that does not say, it is gone once its socket is.
+  const watchPid = pid > 0 && reply.pidNamespace !== undefined && reply.pidNamespace === pidNamespace() ? pid : 0;
   const killTimeoutMs = typeof reply.killTimeoutMs === "number" ? reply.killTimeoutMs : DEFAULTS.killTimeoutMs;
   const deadline = Date.now() + killTimeoutMs + STOP_MARGIN_MS;
-  while (await stillRunning(name, pid)) {
+  while (await stillRunning(name, watchPid)) {
     if (Date.now() > deadline) {
       throw new CorralError("CORRAL_ERR_CONTROL", `${name} (pid ${pid}) is still running ${killTimeoutMs + STOP_MARGIN_MS} ms after corral stop`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Without a pid each look is a status request the stopping supervisor answers: not 20 a second.
+    await new Promise((resolve) => setTimeout(resolve, watchPid > 0 ? 50 : 200));
   }
   process.stdout.write(`stopped ${name}\n`);
   return 0;
 }
 
-/** The supervisor process is alive (a zombie nobody reaped yet counts as gone), or, without a pid, still answers. */
+/** The supervisor process is alive (a zombie nobody reaped yet counts as gone), or, without a pid, its socket still answers. */
 async function stillRunning(name: string, pid: number): Promise<boolean> {
   if (pid > 0) return isAlive(pid);
   try {
@@ -132,6 +137,8 @@ async function stillRunning(name: string, pid: number): Promise<boolean> {
     return true;
   } catch (error) {
     if (error instanceof CorralError && error.code === "CORRAL_ERR_NOT_RUNNING") return false;
+    // Our look was cut off by the supervisor closing its socket: the next one finds it gone.
+    if ((error as Error).cause instanceof Error && ((error as Error).cause as NodeJS.ErrnoException).code === "ECONNRESET") return true;
     throw error;
   }
 }

@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CorralError } from "../errors.js";
+import { pidNamespace } from "../pid-namespace.js";
 import type { Corral } from "../primary/corral.js";
 import { serveDiagnostic, serveInspect } from "./diagnose-route.js";
 import { serveLogs } from "./logs-route.js";
@@ -108,8 +109,8 @@ export async function handleControl(corral: Corral, req: IncomingMessage, res: S
       case "POST /inspect":
         return sendJson(res, 200, await serveInspect(corral, await readJsonBody(req)));
       case "POST /stop":
-        // The CLI waits for this pid to exit, up to the kill timeout and a margin.
-        sendJson(res, 202, { ok: true, stopping: true, pid: process.pid, killTimeoutMs: corral.options.killTimeoutMs });
+        // The CLI waits for this pid to exit, up to the kill timeout and a margin, if it shares our pid namespace.
+        sendJson(res, 202, { ok: true, stopping: true, pid: process.pid, pidNamespace: pidNamespace(), killTimeoutMs: corral.options.killTimeoutMs });
         void corral.stop("corral stop");
         return;
       default: {

@@ -89,6 +89,8 @@ export interface RunOptions {
   node?: string;
   /** Another build's CLI (a readable copy for --user tests: helpers/other-user.ts); default: this repo's dist. */
   cli?: string;
+  /** A command corral runs under, e.g. ["unshare", "--pid", "--fork"] (it stays in the process group the helpers kill). */
+  wrapper?: string[];
 }
 
 export class CorralProcess {
@@ -100,7 +102,8 @@ export class CorralProcess {
 
   constructor(args: string[], options: RunOptions = {}) {
     this.home = options.env?.CORRAL_HOME ?? tempDir("corral-home-");
-    this.child = spawn(options.node ?? process.execPath, [options.cli ?? CLI, ...args], {
+    const command = [...(options.wrapper ?? []), options.node ?? process.execPath, options.cli ?? CLI, ...args];
+    this.child = spawn(command[0]!, command.slice(1), {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, CORRAL_HOME: this.home, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,7 +1,7 @@
 /**
  * External programs some tests need (installed by scripts/install-test-tools.sh):
- * promtool, chromium, tmux, nginx, haproxy and logrotate (the deploy/ recipes), and a Node 24 binary
- * for the reusePort (`--balance os`) tests.
+ * promtool, chromium, tmux, nginx, haproxy and logrotate (the deploy/ recipes), unshare (a pid namespace,
+ * as in a container), and a Node 24 binary for the reusePort (`--balance os`) tests.
  *
  *   test("metrics pass promtool", async (t) => {
  *     const promtool = requireTool(t, "promtool");
@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
-export type ToolName = "promtool" | "chromium" | "tmux" | "nginx" | "haproxy" | "logrotate" | "node24" | "systemd-socket-activate" | "systemd-notify" | "python3";
+export type ToolName = "promtool" | "chromium" | "tmux" | "nginx" | "haproxy" | "logrotate" | "node24" | "systemd-socket-activate" | "systemd-notify" | "python3" | "unshare";
 
 /** Where each tool may be overridden, e.g. CORRAL_CHROMIUM=/opt/chrome/chrome. */
 const ENV: Record<ToolName, string> = {
@@ -34,6 +34,7 @@ const ENV: Record<ToolName, string> = {
   "systemd-socket-activate": "CORRAL_SYSTEMD_SOCKET_ACTIVATE",
   "systemd-notify": "CORRAL_SYSTEMD_NOTIFY",
   python3: "CORRAL_PYTHON3",
+  unshare: "CORRAL_UNSHARE",
 };
 
 export const NODE24_DEFAULT = join(ROOT, ".tools/node24/node_modules/.bin/node");
