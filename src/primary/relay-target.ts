@@ -23,13 +23,6 @@ export const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
  */
 const MAX_PENDING_WRITES = MESSAGE_BURST;
 
-/** Per worker: relayed writes not yet completed, and the one callback that counts them down. */
-interface Pending {
-  count: number;
-  readonly done: () => void;
-}
-const pendingWrites = new WeakMap<ManagedWorker, Pending>();
-
 interface ChannelInternals {
   _handleQueue?: unknown[] | null;
 }
@@ -44,17 +37,13 @@ export function hasRoom(worker: ManagedWorker): boolean {
   const child = worker.worker.process;
   const queued = (child as unknown as ChannelInternals)._handleQueue;
   if (Array.isArray(queued) && queued.length >= MAX_PENDING_WRITES) return false;
-  if ((pendingWrites.get(worker)?.count ?? 0) >= MAX_PENDING_WRITES) return false;
+  if (worker.relayWrites.count >= MAX_PENDING_WRITES) return false;
   return pipeBacklog(child) < MAX_BACKLOG_BYTES;
 }
 
 /** Writes a relayed message (not a PrimaryMessage: socket.io's are relayed as they came). */
 export function deliver(worker: ManagedWorker, message: object): void {
-  let pending = pendingWrites.get(worker);
-  if (pending === undefined) {
-    const state: Pending = { count: 0, done: () => void state.count-- };
-    pendingWrites.set(worker, (pending = state));
-  }
+  const pending = worker.relayWrites;
   pending.count++;
   // node calls back once the write completed, or failed (a send racing the worker's death: its exit is reported anyway).
   worker.worker.process.send(message, undefined, undefined, pending.done);
