@@ -1,7 +1,8 @@
 /**
  * The supervisor's diagnostics of its workers: the stack of a hung worker
  * before it is killed (hang-stack.ts), the orders behind `corral profile`,
- * `report` and `heap-snapshot` (orders.ts), and what status shows of them.
+ * `report` and `heap-snapshot` (orders.ts) and what status shows of them, and
+ * the inspectors `corral inspect` opened (inspect.ts).
  */
 import type { DiagnosticsSnapshot, HangCapture } from "../../status.js";
 import type { Level } from "../output.js";
@@ -21,8 +22,19 @@ export const HANG_STACK_TIMEOUT_MS = 1_000;
  */
 export const ROOT_REFUSAL = "the worker runs as root, and its inspector would let any local user run code as root while it is open; run the workers with --user to get hung workers' stacks";
 
+/** A worker's inspector opened by `corral inspect` (inspect.ts). */
+export interface InspectorUrls {
+  port: number;
+  ws: string;
+  devtools: string;
+  /** Epoch ms when corral closes it unless `--close` comes first. */
+  closesAt: number;
+}
+
 export class Diagnostics {
   readonly orders = new DiagnosticOrders();
+  /** Workers whose inspector `corral inspect` opened, and when it closes. */
+  readonly openInspectors = new WeakMap<ManagedWorker, InspectorUrls>();
   lastHang: HangCapture | null = null;
   /** Hung workers whose stack was captured, and those that showed none. */
   hangStacks = 0;

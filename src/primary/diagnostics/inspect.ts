@@ -15,20 +15,10 @@ import type { Corral } from "../corral.js";
 import type { ManagedWorker } from "../managed-worker.js";
 import { waitForTarget } from "./hang-stack.js";
 import { readyWorker } from "./commands.js";
-
-export interface InspectorUrls {
-  port: number;
-  ws: string;
-  devtools: string;
-  /** Epoch ms when corral closes it unless `--close` comes first. */
-  closesAt: number;
-}
+import type { InspectorUrls } from "./diagnostics.js";
 
 const OPEN_TIMEOUT_MS = 3_000;
 const CLOSE_TIMEOUT_MS = 5_000;
-
-/** Workers whose inspector `corral inspect` opened, and when it closes. */
-const open = new WeakMap<ManagedWorker, InspectorUrls>();
 
 export function runsAsRoot(corral: Corral): boolean {
   return (corral.workerIdentity.uid ?? process.getuid?.()) === 0;
@@ -36,7 +26,7 @@ export function runsAsRoot(corral: Corral): boolean {
 
 export async function openInspector(corral: Corral, id: number, options: { allowRoot: boolean; timeoutMs: number }): Promise<InspectorUrls> {
   const worker = readyWorker(corral, id);
-  const already = open.get(worker);
+  const already = corral.diagnostics.openInspectors.get(worker);
   if (already) return already;
   if (runsAsRoot(corral) && !options.allowRoot) {
     throw new CorralError(
@@ -60,7 +50,7 @@ export async function openInspector(corral: Corral, id: number, options: { allow
     devtools: `devtools://devtools/bundled/js_app.html?experiments=true&v8only=true&ws=${ws.slice("ws://".length)}`,
     closesAt: Date.now() + options.timeoutMs,
   };
-  open.set(worker, urls);
+  corral.diagnostics.openInspectors.set(worker, urls);
   corral.log("warn", `worker ${id} (pid ${worker.pid}): inspector open on 127.0.0.1:${port} (corral inspect) for at most ${Math.round(options.timeoutMs / 1000)} s`);
   worker.after(options.timeoutMs, () => void closeWorkerInspector(corral, worker, "its time is up").catch(() => {}));
   return urls;
@@ -74,5 +64,5 @@ export async function closeInspector(corral: Corral, id: number): Promise<void> 
 
 async function closeWorkerInspector(corral: Corral, worker: ManagedWorker, why: string): Promise<void> {
   await corral.diagnostics.orders.send(worker, "inspector-close", "", 0, CLOSE_TIMEOUT_MS);
-  if (open.delete(worker)) corral.log("info", `worker ${worker.slotId} (pid ${worker.pid}): inspector closed (${why})`);
+  if (corral.diagnostics.openInspectors.delete(worker)) corral.log("info", `worker ${worker.slotId} (pid ${worker.pid}): inspector closed (${why})`);
 }
