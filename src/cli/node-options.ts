@@ -9,7 +9,10 @@
  */
 import { spawnSync } from "node:child_process";
 
-/** Long options that take a value, as `--name` with dashes (V8 also spells them with underscores). */
+/**
+ * Long options that take a value, as `--name` with dashes (V8 also spells them with underscores).
+ * Process-wide: the node that runs the workers is this process's execPath for its whole life.
+ */
 let cached: ReadonlySet<string> | null = null;
 
 export function nodeOptionTakesValue(flag: string): boolean {

@@ -54,7 +54,10 @@ function esmApiPath(cwd: string): string | null {
 
 export class TypeScriptUnavailableError extends Error {}
 
-/** How often each file was imported: a reload reads the config file again, and import() caches by URL. */
+/**
+ * How often each file was imported: a reload reads the config file again, and import() caches by URL.
+ * Process-wide, as that cache is.
+ */
 const imports = new Map<string, number>();
 
 /**

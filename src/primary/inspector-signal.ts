@@ -9,13 +9,20 @@
  * The listener stays for the process's life: removing it would restore node's.
  * Diagnosing a worker is the worker's business, never a signal to the primary.
  */
-let report: (message: string) => void = (message) => void process.stderr.write(`[corral] ${message}\n`);
-let installed = false;
+
+/**
+ * Process-wide, as the signal is: one listener for the process's life, which reports through the
+ * last log given (the CLI's stderr first, then the supervisor's log once it runs).
+ */
+const sigusr1 = {
+  installed: false,
+  report: (message: string): void => void process.stderr.write(`[corral] ${message}\n`),
+};
 
 /** Takes SIGUSR1 away from node's inspector (once per process); `log` reports each one received. */
 export function refuseInspectorSignal(log?: (message: string) => void): void {
-  if (log) report = log;
-  if (installed || process.platform === "win32") return;
-  installed = true;
-  process.on("SIGUSR1", () => report("SIGUSR1 ignored: the supervisor never opens an inspector"));
+  if (log) sigusr1.report = log;
+  if (sigusr1.installed || process.platform === "win32") return;
+  sigusr1.installed = true;
+  process.on("SIGUSR1", () => sigusr1.report("SIGUSR1 ignored: the supervisor never opens an inspector"));
 }
