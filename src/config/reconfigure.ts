@@ -11,9 +11,9 @@
 import type { ResolvedOptions } from "./types.js";
 
 /** Not options of their own: where values came from, and the uid/gid looked up from user and group. */
-const DERIVED: ReadonlySet<string> = new Set(["sources", "workerIdentity"]);
+const DERIVED = ["sources", "workerIdentity"] as const satisfies ReadonlyArray<keyof ResolvedOptions>;
 
-type Key = Exclude<keyof ResolvedOptions, "sources" | "workerIdentity">;
+type Key = Exclude<keyof ResolvedOptions, (typeof DERIVED)[number]>;
 
 /** Applied by the reload (read when a worker is forked, or by the checks at each heartbeat). */
 const APPLIED: readonly Key[] = [
@@ -33,7 +33,7 @@ export function optionChanges(before: ResolvedOptions, after: ResolvedOptions): 
   const applied: string[] = [];
   const refused: string[] = [];
   for (const key of Object.keys(after) as Array<keyof ResolvedOptions>) {
-    if (DERIVED.has(key) || same(before[key], after[key])) continue;
+    if ((DERIVED as readonly string[]).includes(key) || same(before[key], after[key])) continue;
     if (!(APPLIED as readonly string[]).includes(key)) refused.push(key);
     else if (key === "balance" && (before.balance === "os" || after.balance === "os")) refused.push(`balance ${show(before.balance)} → ${show(after.balance)} (${OS_SOCKETS})`);
     else if (key === "env") applied.push(`env (${changedNames(before.env, after.env).join(", ")})`);
