@@ -15,7 +15,7 @@
  *   for the same reason.
  */
 import promClient from "prom-client";
-import type { ManagedWorker } from "../primary/managed-worker.js";
+import type { AppMetricsRound } from "./supervisor.js";
 
 const { AggregatorRegistry } = promClient;
 type Registry = promClient.Registry;
@@ -106,8 +106,8 @@ function consistent(sets: MetricJson[][]): MetricJson[][] {
 }
 
 export class AppMetrics {
-  /** Each worker's latest well-formed reply. */
-  private readonly last = new Map<ManagedWorker, MetricJson[]>();
+  /** Each worker's latest well-formed reply, by its clusterId. */
+  private readonly last = new Map<number, { forkedAt: number; metrics: MetricJson[] }>();
   /** Counters and histograms of workers that exited, summed. */
   private exited: MetricJson[] = [];
 
@@ -115,18 +115,18 @@ export class AppMetrics {
    * Merges this scrape's replies with what is remembered; returns a registry of the sums.
    * Synchronous on purpose: two scrapes interleaving around a fold could count an exited worker twice.
    */
-  aggregate(replies: ReadonlyMap<ManagedWorker, unknown[]>): Registry {
-    for (const [worker, raw] of replies) this.last.set(worker, sanitize(raw));
-    const gone = [...this.last.keys()].filter((worker) => worker.state === "stopped");
+  aggregate(round: AppMetricsRound): Registry {
+    for (const reply of round.replies) this.last.set(reply.clusterId, { forkedAt: reply.forkedAt, metrics: sanitize(reply.metrics) });
+    const gone = [...this.last.keys()].filter((clusterId) => !round.live.has(clusterId));
     if (gone.length > 0) {
-      const sets = consistent([this.exited, ...gone.map((worker) => monotonicPart(this.last.get(worker)!))]);
+      const sets = consistent([this.exited, ...gone.map((clusterId) => monotonicPart(this.last.get(clusterId)!.metrics))]);
       // The merged registry holds plain objects carrying the aggregated fields (and a get() we don't need).
       this.exited = (AggregatorRegistry.aggregate(sets).getMetricsAsArray() as unknown as MetricJson[]).map(
         ({ name, help, type, aggregator, values }) => ({ name, help, type, aggregator, values }),
       );
-      for (const worker of gone) this.last.delete(worker);
+      for (const clusterId of gone) this.last.delete(clusterId);
     }
-    const live = [...this.last.entries()].sort(([a], [b]) => b.forkedAt - a.forkedAt).map(([, metrics]) => metrics);
+    const live = [...this.last.values()].sort((a, b) => b.forkedAt - a.forkedAt).map(({ metrics }) => metrics);
     return AggregatorRegistry.aggregate(consistent([...live, this.exited]));
   }
 }

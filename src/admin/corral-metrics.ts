@@ -5,12 +5,12 @@
  * restarts and reloads; the pid is a value, not a label, so a replacement does
  * not make a new series. During a reload a slot briefly runs two processes
  * (the new one starting, the old one draining): gauges are summed over them
- * (lag and ELU: the worse one), counters come from SlotCounters and never go
- * backwards.
+ * (lag and ELU: the worse one), counters come from the supervisor's slot
+ * counters (primary/slot-counters.ts) and never go backwards.
  */
 import { LATENCY_BUCKETS_MS } from "../protocol.js";
 import type { SupervisorSnapshot, WorkerSnapshot } from "../status.js";
-import type { SlotCounters } from "./slot-counters.js";
+import type { SlotTotals } from "./supervisor.js";
 
 export interface Sample {
   labels: Record<string, string | number>;
@@ -66,7 +66,7 @@ const sumOf = (slot: SlotView, pick: (w: WorkerSnapshot) => number | undefined):
 const maxOf = (slot: SlotView, pick: (w: WorkerSnapshot) => number): number =>
   slot.processes.reduce((most, w) => Math.max(most, w.stats ? pick(w) : 0), 0);
 
-export function corralFamilies(snapshot: SupervisorSnapshot, counters: SlotCounters): Family[] {
+export function corralFamilies(snapshot: SupervisorSnapshot, counters: { totals(slotId: number): SlotTotals }): Family[] {
   const slots = slotsOf(snapshot);
   const families: Family[] = [];
   const gauge = (name: string, help: string, value: number, labels: Sample["labels"] = {}): void => {

@@ -11,8 +11,8 @@
  * rather than buffered without bound.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Corral } from "../primary/corral.js";
 import type { CorralEventName } from "../status.js";
+import type { AdminSupervisor } from "./supervisor.js";
 
 /** Every supervisor event; a Record so that a new event in CorralEvents fails to compile until it is listed. */
 const STREAMED: Record<CorralEventName, true> = {
@@ -34,7 +34,7 @@ export class EventStream {
   private pingTimer: NodeJS.Timeout | null = null;
   private readonly listeners = new Map<CorralEventName, (payload: object) => void>();
 
-  constructor(private readonly corral: Corral) {
+  constructor(private readonly corral: AdminSupervisor) {
     for (const name of EVENT_NAMES) {
       const listener = (payload: object): void => {
         if (this.clients.size > 0) this.broadcast(frame(name, { time: Date.now(), ...payload }));

@@ -7,11 +7,9 @@
  * and formatting are prom-client's and the output passes `promtool check metrics`.
  */
 import promClient from "prom-client";
-import type { Corral } from "../primary/corral.js";
 import { AppMetrics } from "./app-metrics.js";
 import { corralFamilies, type Family } from "./corral-metrics.js";
-import { MetricsGatherer } from "./gather.js";
-import { SlotCounters } from "./slot-counters.js";
+import type { AdminSupervisor } from "./supervisor.js";
 
 const { Registry } = promClient;
 
@@ -26,17 +24,9 @@ function asMetric(family: Family): promClient.Metric {
 
 export class MetricsEndpoint {
   readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;
-  private readonly counters = new SlotCounters();
   private readonly app = new AppMetrics();
-  private readonly gatherer: MetricsGatherer;
-  private readonly onFork = (): void => this.counters.observe(this.corral.liveWorkers());
 
-  constructor(private readonly corral: Corral) {
-    this.gatherer = new MetricsGatherer(corral, GATHER_TIMEOUT_MS);
-    // Seeing every process from its fork means even one that dies between scrapes is counted.
-    corral.on("worker-fork", this.onFork);
-    this.onFork();
-  }
+  constructor(private readonly corral: AdminSupervisor) {}
 
   async render(): Promise<string> {
     // corral's own series describe the moment the app metrics are asked for: a worker that becomes
@@ -45,17 +35,10 @@ export class MetricsEndpoint {
     // Its counters too: they are read from the live records, which a heartbeat arriving during the
     // gather would move past the snapshot's gauges (a scrape read 6 requests done and 1 in flight).
     const snapshot = this.corral.snapshot();
-    this.counters.observe(this.corral.liveWorkers());
-    const families = corralFamilies(snapshot, this.counters);
-    const replies = await this.gatherer.gather();
-    const appRegistry = this.app.aggregate(replies);
+    const families = corralFamilies(snapshot, this.corral.slotTotals());
+    const appRegistry = this.app.aggregate(await this.corral.gatherAppMetrics(GATHER_TIMEOUT_MS));
     const own = new Registry();
     for (const family of families) own.registerMetric(asMetric(family));
     return Registry.merge([own, appRegistry]).metrics();
-  }
-
-  close(): void {
-    this.corral.off("worker-fork", this.onFork);
-    this.gatherer.close();
   }
 }

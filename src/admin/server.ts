@@ -21,9 +21,8 @@ import type { Socket } from "node:net";
 import { isLoopbackHost } from "../config/admin.js";
 import type { AdminAddress } from "../config/types.js";
 import { REQUEST_LIMITS } from "../control/request-limits.js";
-import { handleControl, sendJson } from "../control/routes.js";
+import { handleWorkerChange, sendJson } from "../control/routes.js";
 import { CorralError } from "../errors.js";
-import type { Corral } from "../primary/corral.js";
 import type { InheritedSocket } from "../primary/inherited-sockets.js";
 import { AdminAuth, type Access } from "./auth.js";
 import { EventStream } from "./events.js";
@@ -31,6 +30,7 @@ import { FdReserve } from "./fd-reserve.js";
 import { logIn, readTokenForm, sendLoginPage } from "./login.js";
 import { MetricsEndpoint } from "./metrics.js";
 import { StaticFiles } from "./static.js";
+import type { AdminSupervisor } from "./supervisor.js";
 
 /** Dashboards (one event stream each), Prometheus, probes and curl: a few dozen at most in real use. */
 export const MAX_CONNECTIONS = 64;
@@ -45,7 +45,7 @@ export interface AdminServer {
 }
 
 interface Context {
-  corral: Corral;
+  corral: AdminSupervisor;
   auth: AdminAuth;
   files: StaticFiles;
   events: EventStream;
@@ -101,7 +101,7 @@ async function route(ctx: Context, req: IncomingMessage, res: ServerResponse): P
       return ctx.files.serve(req, res, "index.html");
     case "POST /reload":
     case "POST /scale":
-      return handleControl(corral, req, res);
+      return handleWorkerChange(corral, req, res);
   }
   if (method === "GET" && path.startsWith("/assets/")) return ctx.files.serve(req, res, path.slice("/assets/".length));
   const allowed = ["/reload", "/scale"].includes(path) ? "POST" : "GET, HEAD";
@@ -113,7 +113,7 @@ async function route(ctx: Context, req: IncomingMessage, res: ServerResponse): P
 }
 
 /** Logs refused admin connections: the first at once, then at most one line per REPORT_EVERY_MS with the count. */
-function refusalReport(corral: Corral): (why: string) => void {
+function refusalReport(corral: AdminSupervisor): (why: string) => void {
   let count = 0;
   let reportedAt = -Infinity;
   return (why) => {
@@ -131,7 +131,7 @@ function formatUrl(host: string, port: number): string {
 }
 
 /** `inherited`: the admin socket `corral upgrade` passed (listened on as it is, not bound). */
-export async function startAdminServer(corral: Corral, address: AdminAddress, token: string | null, inherited: InheritedSocket | null = null): Promise<AdminServer> {
+export async function startAdminServer(corral: AdminSupervisor, address: AdminAddress, token: string | null, inherited: InheritedSocket | null = null): Promise<AdminServer> {
   const server = http.createServer(REQUEST_LIMITS);
   server.maxConnections = MAX_CONNECTIONS;
   const reserve = new FdReserve();
@@ -167,7 +167,7 @@ export async function startAdminServer(corral: Corral, address: AdminAddress, to
   server.on("clientError", (_error, socket) => socket.destroy());
 
   const url = formatUrl(address.host, port);
-  corral.adminUrl = url;
+  corral.adminListening(url);
   let closing: Promise<void> | null = null;
   return {
     url,
@@ -177,9 +177,8 @@ export async function startAdminServer(corral: Corral, address: AdminAddress, to
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
-        if (corral.adminUrl === url) corral.adminUrl = null;
+        corral.adminClosed(url);
         ctx.events.close();
-        ctx.metrics.close();
         server.close(() => resolve());
         server.closeAllConnections();
       });

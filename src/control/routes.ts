@@ -68,6 +68,13 @@ function statusOf(error: unknown): number {
   return 500;
 }
 
+/** What POST /reload and POST /scale need of the supervisor (the admin server serves them too: admin/supervisor.ts). */
+export interface WorkerChanges {
+  reload(): Promise<{ ms: number; changed?: string[] }>;
+  scale(requested: number | "max"): Promise<void>;
+  readonly workersDesired: number;
+}
+
 /** Handles one control request; never throws. */
 export async function handleControl(corral: Corral, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
@@ -76,15 +83,9 @@ export async function handleControl(corral: Corral, req: IncomingMessage, res: S
     switch (route) {
       case "GET /status":
         return sendJson(res, 200, { ok: true, status: corral.snapshot() });
-      case "POST /reload": {
-        const result = await corral.reload();
-        return sendJson(res, 200, { ok: true, ...result });
-      }
-      case "POST /scale": {
-        const body = await readJsonBody(req);
-        await corral.scale(body.workers as number | "max");
-        return sendJson(res, 200, { ok: true, workers: corral.workersDesired });
-      }
+      case "POST /reload":
+      case "POST /scale":
+        return await changeWorkers(corral, route, req, res);
       case "POST /send": {
         const body = await readJsonBody(req);
         return sendJson(res, 200, { ok: true, ...corral.send(body.topic, body.data, body.worker) });
@@ -113,16 +114,45 @@ export async function handleControl(corral: Corral, req: IncomingMessage, res: S
         sendJson(res, 202, { ok: true, stopping: true, pid: process.pid, pidNamespace: pidNamespace(), killTimeoutMs: corral.options.killTimeoutMs });
         void corral.stop("corral stop");
         return;
-      default: {
-        const method = METHODS.get(path);
-        if (method === undefined) return sendJson(res, 404, { ok: false, error: `no route ${route}`, code: "CORRAL_ERR_CONTROL" });
-        res.setHeader("allow", method);
-        return sendJson(res, 405, { ok: false, error: `${path} takes ${method}, not ${req.method}`, code: "CORRAL_ERR_CONTROL" });
-      }
+      default:
+        return noRoute(req, res, path);
     }
   } catch (error) {
-    const code = error instanceof CorralError ? error.code : "CORRAL_ERR_CONTROL";
-    if (error instanceof BodyTooLarge && !res.headersSent) res.setHeader("connection", "close");
-    if (!res.headersSent) sendJson(res, statusOf(error), { ok: false, error: (error as Error).message, code });
+    sendError(res, error);
   }
+}
+
+/** The admin server's POST /reload and POST /scale: the control socket's answers, from the same code; never throws. */
+export async function handleWorkerChange(target: WorkerChanges, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    const path = (req.url ?? "/").split("?")[0];
+    const route = `${req.method} ${path}`;
+    if (route === "POST /reload" || route === "POST /scale") return await changeWorkers(target, route, req, res);
+    return noRoute(req, res, path);
+  } catch (error) {
+    sendError(res, error);
+  }
+}
+
+async function changeWorkers(target: WorkerChanges, route: "POST /reload" | "POST /scale", req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (route === "POST /reload") {
+    const result = await target.reload();
+    return sendJson(res, 200, { ok: true, ...result });
+  }
+  const body = await readJsonBody(req);
+  await target.scale(body.workers as number | "max");
+  return sendJson(res, 200, { ok: true, workers: target.workersDesired });
+}
+
+function noRoute(req: IncomingMessage, res: ServerResponse, path: string): void {
+  const method = METHODS.get(path);
+  if (method === undefined) return sendJson(res, 404, { ok: false, error: `no route ${req.method} ${path}`, code: "CORRAL_ERR_CONTROL" });
+  res.setHeader("allow", method);
+  return sendJson(res, 405, { ok: false, error: `${path} takes ${method}, not ${req.method}`, code: "CORRAL_ERR_CONTROL" });
+}
+
+function sendError(res: ServerResponse, error: unknown): void {
+  const code = error instanceof CorralError ? error.code : "CORRAL_ERR_CONTROL";
+  if (error instanceof BodyTooLarge && !res.headersSent) res.setHeader("connection", "close");
+  if (!res.headersSent) sendJson(res, statusOf(error), { ok: false, error: (error as Error).message, code });
 }

@@ -37,6 +37,8 @@ import { Restarts } from "./restarts.js";
 import { untilSettled } from "./settle.js";
 import { activeSlots, clearSlotTimer, countReady, newSlot, surplusSlots, type Slot } from "./slot.js";
 import { buildSnapshot } from "./snapshot.js";
+import { SlotCounters } from "./slot-counters.js";
+import { MetricsGatherer, type AppMetricsRound } from "./metrics-gather.js";
 import { setupWorkers, spawnWorker, type SpawnHooks } from "./spawn.js";
 import { WorkerTalk } from "./talk.js";
 import { checkNodeInternals, nodeInternalMissing } from "./node-internals.js";
@@ -46,14 +48,12 @@ import { CronReload } from "./cron-reload.js";
 type Lifecycle = "idle" | "starting" | "running" | "stopping" | "stopped";
 
 /**
- * Events besides CorralEvents (which /events streams to the dashboard): these carry an Error
- * and a live worker record, which belong to the embedding process, not on the wire.
+ * Events besides CorralEvents (which /events streams to the dashboard): these carry an Error,
+ * which belongs to the embedding process, not on the wire.
  */
 export interface CorralProcessEvents {
   /** Every slot gave up: the supervisor is stopping (the CLI exits 1 with this error). */
   fatal: CorralError;
-  /** A worker's answer to a metrics request (the admin server's gatherer listens). */
-  "worker-metrics": { worker: ManagedWorker; seq: number; metrics: unknown[] };
 }
 type AllEvents = CorralEvents & CorralProcessEvents;
 
@@ -91,8 +91,12 @@ export class Corral extends EventEmitter {
   readonly diagnostics = new Diagnostics((level, message) => this.log(level, message), () => runsAsRoot(this));
   /** Messages between workers, the leader, socket.io's cluster adapter (talk.ts). */
   private readonly talk: WorkerTalk;
-  /** The admin server's URL once it listens (set by the admin server), for `status` and the dashboard. */
-  adminUrl: string | null = null;
+  /** The admin server's URL while it listens (it says so: adminListening), for `status` and the dashboard. */
+  private admin: string | null = null;
+  /** Per-slot counters that never go backwards, for /metrics (slot-counters.ts). */
+  private readonly counters = new SlotCounters();
+  /** Rounds of the app's own metrics from the workers, for /metrics (metrics-gather.ts). */
+  private readonly appMetrics = new MetricsGatherer(() => this.workers);
 
   constructor(options: CorralOptions | ResolvedOptions) {
     super();
@@ -119,7 +123,7 @@ export class Corral extends EventEmitter {
       // Out of rotation at once, before its servers close (the socket stays open: connections wait for the slot's next worker).
       draining: (worker) => this.selfDrained(worker),
       heartbeat: (worker) => this.replacements.heartbeat(worker),
-      metrics: (worker, reply) => this.emitEvent("worker-metrics", { worker, seq: reply.seq, metrics: reply.metrics }),
+      metrics: (worker, reply) => this.appMetrics.reply(worker, reply.seq, reply.metrics),
       diagnostic: (worker, reply) => this.diagnostics.orders.reply(worker, reply),
       health: (worker, report) => this.replacements.healthReport(worker, report.ok, report.error),
       disconnect: (worker) => this.acceptors.detach(worker),
@@ -396,7 +400,7 @@ export class Corral extends EventEmitter {
       startedAt: this.startedAt,
       shuttingDown: this.shuttingDown,
       reloads: this.reloads,
-      adminUrl: this.adminUrl,
+      adminUrl: this.admin,
       acceptors: this.acceptors,
       workers: this.workers,
       slots: this.slots,
@@ -435,9 +439,30 @@ export class Corral extends EventEmitter {
     return countReady(this.slots);
   }
 
-  /** Live workers (for metrics requests and the like). */
-  liveWorkers(): readonly ManagedWorker[] {
-    return [...this.workers];
+  // ---- for the admin server (admin/supervisor.ts) -------------------------------
+
+  /** The per-slot counters as of now: every process since the start, the live ones' last heartbeats included. */
+  slotTotals(): Pick<SlotCounters, "totals"> {
+    this.counters.observe(this.workers);
+    return this.counters;
+  }
+
+  /** A round of the app's prom-client metrics from the ready and draining workers, at most `timeoutMs` long. */
+  gatherAppMetrics(timeoutMs: number): Promise<AppMetricsRound> {
+    return this.appMetrics.gather(timeoutMs);
+  }
+
+  /** The admin server's URL while it listens. */
+  get adminUrl(): string | null {
+    return this.admin;
+  }
+
+  adminListening(url: string): void {
+    this.admin = url;
+  }
+
+  adminClosed(url: string): void {
+    if (this.admin === url) this.admin = null;
   }
 
   override on<E extends keyof AllEvents>(event: E, listener: (payload: AllEvents[E]) => void): this;
@@ -460,6 +485,8 @@ export class Corral extends EventEmitter {
     this.workers.add(worker);
     this.replacements.forked(worker);
     this.talk.forked(worker);
+    // Seen from its fork, a process that dies between two scrapes is counted too.
+    this.counters.observe(this.workers);
     this.emitEvent("worker-fork", { id: slot.id, pid: worker.pid });
     return worker;
   }
@@ -495,6 +522,7 @@ export class Corral extends EventEmitter {
     this.workers.delete(worker);
     this.acceptors.detach(worker);
     this.talk.exited(worker);
+    this.appMetrics.exited(worker);
     const how = signal ? `signal ${signal}` : `code ${code}`;
     const report = crashReport(worker.stderrTail);
     if (wasStarting) {

@@ -2,9 +2,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { AppMetrics, sanitize } from "../../src/admin/app-metrics.js";
-import type { ManagedWorker } from "../../src/primary/managed-worker.js";
+import type { AppMetricsRound } from "../../src/primary/metrics-gather.js";
 
-const worker = (forkedAt: number): ManagedWorker => ({ state: "ready", forkedAt }) as unknown as ManagedWorker;
+// A worker process as a round names it: its clusterId (here, its fork order too) and when it was forked.
+const worker = (clusterId: number) => ({ clusterId, forkedAt: clusterId });
+/** A round with these answers, in this order; `alive` are the processes still running (by default the ones that answered). */
+const round = (answers: Array<[{ clusterId: number; forkedAt: number }, unknown[]]>, alive = answers.map(([w]) => w)): AppMetricsRound => ({
+  replies: answers.map(([w, metrics]) => ({ ...w, metrics })),
+  live: new Set(alive.map((w) => w.clusterId)),
+});
 const counter = (value: number, name = "hits_total") => ({ name, help: "h", type: "counter", aggregator: "sum", values: [{ value, labels: { route: "/" } }] });
 const gauge = (value: number) => ({ name: "busy", help: "b", type: "gauge", aggregator: "sum", values: [{ value, labels: {} }] });
 
@@ -33,18 +39,18 @@ test("sums live workers; an exited worker's counters stay, its gauges leave", as
   const metrics = new AppMetrics();
   const a = worker(1);
   const b = worker(2);
-  let text = await metrics.aggregate(new Map([[a, [counter(3), gauge(1)]], [b, [counter(4), gauge(1)]]])).metrics();
+  let text = await metrics.aggregate(round([[a, [counter(3), gauge(1)]], [b, [counter(4), gauge(1)]]])).metrics();
   assert.match(text, /^hits_total\{route="\/"\} 7$/m);
   assert.match(text, /^busy 2$/m);
 
-  (a as { state: string }).state = "stopped";
+  // a exits.
   const c = worker(3);
-  text = await metrics.aggregate(new Map([[b, [counter(5), gauge(1)]], [c, [counter(0), gauge(1)]]])).metrics();
+  text = await metrics.aggregate(round([[b, [counter(5), gauge(1)]], [c, [counter(0), gauge(1)]]])).metrics();
   assert.match(text, /^hits_total\{route="\/"\} 8$/m, "3 from the exited worker + 5 + 0");
   assert.match(text, /^busy 2$/m);
 
   // b does not answer this time: its previous reply stands in, so nothing goes backwards.
-  text = await metrics.aggregate(new Map([[c, [counter(1), gauge(1)]]])).metrics();
+  text = await metrics.aggregate(round([[c, [counter(1), gauge(1)]]], [b, c])).metrics();
   assert.match(text, /^hits_total\{route="\/"\} 9$/m);
 });
 
@@ -53,7 +59,7 @@ test("when old and new code disagree on a metric's type, the newest worker's typ
   const old = worker(1);
   const fresh = worker(2);
   const asGauge = { ...gauge(5), name: "hits_total" };
-  const text = await metrics.aggregate(new Map<ManagedWorker, unknown[]>([[old, [asGauge]], [fresh, [counter(2)]]])).metrics();
+  const text = await metrics.aggregate(round([[old, [asGauge]], [fresh, [counter(2)]]])).metrics();
   assert.match(text, /# TYPE hits_total counter/);
   assert.match(text, /^hits_total\{route="\/"\} 2$/m);
 });

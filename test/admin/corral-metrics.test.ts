@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import promClient from "prom-client";
 import { corralFamilies } from "../../src/admin/corral-metrics.js";
-import { SlotCounters } from "../../src/admin/slot-counters.js";
+import { SlotCounters } from "../../src/primary/slot-counters.js";
 import type { ManagedWorker } from "../../src/primary/managed-worker.js";
 import { LATENCY_BUCKETS_MS, type WorkerStats } from "../../src/protocol.js";
 import type { SupervisorSnapshot, WorkerSnapshot } from "../../src/status.js";

@@ -12,7 +12,7 @@
  * The only loss is what a process did after its last heartbeat (≤ one
  * heartbeat interval), which no one could have reported anyway.
  */
-import type { ManagedWorker } from "../primary/managed-worker.js";
+import type { ManagedWorker } from "./managed-worker.js";
 import { LATENCY_BUCKETS_MS } from "../protocol.js";
 
 export interface SlotTotals {
