@@ -8,7 +8,7 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { badConfig, unknownOption } from "../errors.js";
 import { OPTION_KEYS, isOptionKey, type OptionLayer, type OptionSources, type RawOptions } from "./keys.js";
-import { EsmInCommonJsError, importModule, TypeScriptUnavailableError } from "./import-module.js";
+import { evaluateConfigModule } from "./evaluate.js";
 import { TYPESCRIPT_EXTENSIONS } from "./typescript.js";
 
 /** Looked up in this order in the working directory when no --config is given. */
@@ -75,31 +75,7 @@ export async function loadExport(file: string, shown: string, cwd: string): Prom
       throw badConfig(shown, `invalid JSON: ${(error as Error).message}`, error);
     }
   }
-  let namespace: Record<string, unknown>;
-  try {
-    namespace = await importModule(file, cwd);
-  } catch (error) {
-    if (error instanceof TypeScriptUnavailableError || error instanceof EsmInCommonJsError) throw badConfig(shown, error.message);
-    throw badConfig(shown, `failed to load: ${(error as Error)?.message ?? String(error)}`, error);
-  }
-  if (!("default" in namespace)) {
-    throw badConfig(shown, "has no default export; write `export default { entry: \"server.js\" }`");
-  }
-  let value = namespace.default;
-  // A .ts or .js file compiled to CommonJS (tsx does that outside "type": "module"
-  // packages) arrives as { __esModule: true, default: config } under `default`.
-  if (typeof value === "object" && value !== null && (value as { __esModule?: unknown }).__esModule === true && "default" in value) {
-    value = (value as { default: unknown }).default;
-  }
-  // A function lets the config compute options (from env, from files); it may be async.
-  if (typeof value === "function") {
-    try {
-      value = await (value as () => unknown)();
-    } catch (error) {
-      throw badConfig(shown, `its exported function threw: ${(error as Error)?.message ?? String(error)}`, error);
-    }
-  }
-  return value;
+  return evaluateConfigModule(file, shown, cwd);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

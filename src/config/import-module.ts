@@ -1,5 +1,6 @@
 /**
- * Imports a JavaScript or TypeScript config module. TypeScript goes through
+ * Imports a JavaScript or TypeScript config module, in the short-lived process that evaluates
+ * it (evaluate-child.ts), never in the primary. TypeScript goes through
  * Node's own type stripping when this Node has it (22.18+/23.6+ by default,
  * 22.6+ with --experimental-strip-types), else through tsx when it can be found.
  */
@@ -54,32 +55,12 @@ function esmApiPath(cwd: string): string | null {
 
 export class TypeScriptUnavailableError extends Error {}
 
-/**
- * How often each file was imported: a reload reads the config file again, and import() caches by URL.
- * Process-wide, as that cache is.
- */
-const imports = new Map<string, number>();
-
-/**
- * The file's URL, made new for each import after the first (a query), with a CommonJS file
- * dropped from require's cache, which import() of CommonJS also goes through. Each reload
- * leaves its old module behind: a few KB per `corral reload`.
- */
-function freshUrl(file: string): string {
-  const count = imports.get(file) ?? 0;
-  imports.set(file, count + 1);
-  const url = pathToFileURL(file).href;
-  if (count === 0) return url;
-  delete createRequire(file).cache[file];
-  return `${url}?reload=${count}`;
-}
-
 /** The module namespace of `file` (absolute). Throws TypeScriptUnavailableError when a .ts file cannot be loaded at all. */
 export async function importModule(file: string, cwd: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href;
   if (!isTypeScript(file) || nodeStripsTypes()) {
     if (isEsmInCommonJsPackage(file)) return importAsEsm(file);
-    return (await import(freshUrl(file))) as Record<string, unknown>;
+    return (await import(url)) as Record<string, unknown>;
   }
   const tsx = await loadTsx(cwd);
   if (tsx === null) throw new TypeScriptUnavailableError(TYPESCRIPT_HOW_TO);

@@ -1,6 +1,7 @@
 /**
- * The one rule for "can this Node run TypeScript itself?", shared by config files (imported
- * into the running process) and worker entries (a new process, which can still be given a flag).
+ * The one rule for "can this Node run TypeScript itself?", shared by config files (imported by
+ * evaluate-child.ts, which gets this process's type flags) and worker entries (a new process, which
+ * can still be given a flag).
  */
 import { extname } from "node:path";
 

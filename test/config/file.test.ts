@@ -121,9 +121,9 @@ describe("loadConfigFile: errors", () => {
     await assert.rejects(loadConfigFile(undefined, dir), corralError("CORRAL_ERR_BAD_CONFIG", /corral\.config\.mjs: has no default export/));
   });
 
-  it("a module that throws while loading", async () => {
-    const dir = project({ "corral.config.mjs": "throw new Error('boom');" });
-    await assert.rejects(loadConfigFile(undefined, dir), corralError("CORRAL_ERR_BAD_CONFIG", "config file corral.config.mjs: failed to load: boom"));
+  it("a module that throws while loading: its message and where it threw", async () => {
+    const dir = project({ "corral.config.mjs": "const a = 1;\nthrow new Error('boom');" });
+    await assert.rejects(loadConfigFile(undefined, dir), corralError("CORRAL_ERR_BAD_CONFIG", "config file corral.config.mjs: failed to load: boom (at corral.config.mjs:2:7)"));
   });
 
   it("an unsupported extension", async () => {
