@@ -29,6 +29,8 @@ interface FlagSpec {
   readonly example?: string;
   /** For switches that set something other than `true` (--no-prefix sets logFormat "raw"). */
   readonly sets?: string;
+  /** Given again, adds a value (like node's --env-file) instead of replacing it. */
+  readonly repeatable?: true;
 }
 
 const FLAGS: Readonly<Record<string, FlagSpec>> = {
@@ -67,6 +69,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   group: { key: "group", type: "string", example: "www-data" },
   "allow-ports": { key: "allowPorts", type: "string", example: "80,443,3000-3010" },
   watch: { key: "watch", type: "boolean" },
+  "env-file": { key: "envFile", type: "string", example: ".env", repeatable: true },
   config: { key: "config", type: "string", example: "corral.config.json" },
   env: { key: "environment", type: "string", example: "production" },
   help: { key: "help", type: "boolean", short: "h" },
@@ -128,7 +131,11 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
     // A repeated flag, or --log-format after --json-logs, is "last one wins", as with most CLIs.
     if (spec.key === "config") configPath = value as string;
     else if (spec.key === "environment") environment = value as string;
-    else if (spec.key !== "help") {
+    else if (spec.key === "help") continue;
+    else if (spec.repeatable) {
+      options[spec.key] = [...((options[spec.key] as string[] | undefined) ?? []), value as string];
+      sources[spec.key] = flag;
+    } else {
       options[spec.key] = value;
       sources[spec.key] = flag;
     }
@@ -231,6 +238,10 @@ Options:                                                   (default)
   --allow-ports LIST       TCP ports workers may listen on, like
                            80,443,3000-3010                  (any)
   --watch                  reload when the app's files change (off)
+  --env-file PATH          variables for the workers, in node --env-file's
+                           format; repeatable, a later file wins; read
+                           again by corral reload. Corral's own environment
+                           wins over a file, the config's env over both
   --config FILE            config file                       (./corral.config.*)
   --env NAME               with a PM2 ecosystem file as <entry>
                            (ecosystem.config.js, .cjs, .json): its env_NAME

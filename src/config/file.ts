@@ -119,6 +119,8 @@ function appLayer(app: Record<string, unknown>, sourcePrefix: string, where: str
     sources[key] = `${sourcePrefix}${key}`;
   }
   if (typeof options.cwd === "string") options.cwd = path.resolve(directory, options.cwd);
+  if (typeof options.envFile === "string") options.envFile = path.resolve(directory, options.envFile);
+  else if (Array.isArray(options.envFile)) options.envFile = options.envFile.map((file: unknown) => (typeof file === "string" && file !== "" ? path.resolve(directory, file) : file));
   if (typeof options.entry === "string") {
     options.entry = path.resolve(typeof options.cwd === "string" ? options.cwd : directory, options.entry);
   }

@@ -46,6 +46,7 @@ export const OPTION_KEYS: readonly OptionKey[] = Object.freeze([
   "nodeArgs",
   "args",
   "env",
+  "envFile",
   "cwd",
   "logFormat",
   "logFile",

@@ -19,7 +19,7 @@ type Key = Exclude<keyof ResolvedOptions, (typeof DERIVED)[number]>;
 const APPLIED: readonly Key[] = [
   "entry", "args", "nodeArgs", "cwd", "env", "workers", "waitReady", "noListen", "instanceVar", "listenTimeoutMs",
   "killTimeoutMs", "maxMemoryBytes", "maxRestarts", "minUptimeMs", "reloadParallel", "maxRequests",
-  "maxRequestsJitter", "maxAgeMs", "restartCron", "shutdownDelayMs", "balance",
+  "maxRequestsJitter", "maxAgeMs", "restartCron", "shutdownDelayMs", "balance", "envFiles", "fileEnv",
 ];
 
 export interface OptionChanges {
@@ -37,6 +37,7 @@ export function optionChanges(before: ResolvedOptions, after: ResolvedOptions): 
     if (!(APPLIED as readonly string[]).includes(key)) refused.push(key);
     else if (key === "balance" && (before.balance === "os" || after.balance === "os")) refused.push(`balance ${show(before.balance)} → ${show(after.balance)} (${OS_SOCKETS})`);
     else if (key === "env") applied.push(`env (${changedNames(before.env, after.env).join(", ")})`);
+    else if (key === "fileEnv") applied.push(`env file (${changedNames(before.fileEnv, after.fileEnv).join(", ")})`);
     else applied.push(`${key} ${show(before[key])} → ${show(after[key])}`);
   }
   return { applied, refused };

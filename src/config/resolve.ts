@@ -11,10 +11,12 @@ import { isLoopbackHost, parseAdmin } from "./admin.js";
 import { resolveWorkerCount, usableCpus } from "./cpus.js";
 import { DEFAULTS, FLOORS } from "./defaults.js";
 import { optionsFromEnv } from "./env.js";
+import { readEnvFiles } from "./env-file.js";
 import { OPTION_KEYS, isOptionKey, sourceName, type OptionKey } from "./keys.js";
 import type { OptionLayer, OptionSources, RawOptions } from "./keys.js";
 import { mergeSources } from "./merge.js";
 import { parseCron } from "./cron.js";
+import { displayName } from "./file.js";
 import { resolveWorkerIdentity, type IdentitySources, type WorkerIdentity } from "./identity.js";
 import { parsePortList } from "./ports.js";
 import { reusePortUnavailable } from "./reuse-port-support.js";
@@ -88,7 +90,8 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
   for (const key of Object.keys(layer.options)) {
     if (!isOptionKey(key)) throw unknownOption("corral options", key, OPTION_KEYS);
   }
-  const env = optionsFromEnv(context.env ?? process.env);
+  const shellEnv = context.env ?? process.env;
+  const env = optionsFromEnv(shellEnv);
   const merged = mergeSources(layer, null, env);
   const values = merged.options;
   const from = (key: OptionKey) => sourceName(merged.sources, key);
@@ -147,6 +150,8 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
       : parse.invalid(from("heartbeatInterval"), values.heartbeatInterval, `a duration of at most 1/${beats} of the hang timeout (${hang}): ${parse.formatDuration(Math.floor(hangTimeoutMs / beats))} or less`);
   }
 
+  const envFiles = given("envFile") ? pathList(from("envFile"), values.envFile).map((file) => path.resolve(baseCwd, file)) : [];
+
   const logPath = (key: "logFile" | "errorFile") => {
     const template = text(key, LOG_PATH_RULE);
     return template === null ? null : path.resolve(cwd, template);
@@ -180,6 +185,8 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
     nodeArgs: Object.freeze(given("nodeArgs") ? parse.parseStringList(from("nodeArgs"), values.nodeArgs) : []),
     args: Object.freeze(given("args") ? parse.parseStringList(from("args"), values.args) : []),
     env: Object.freeze(given("env") ? parse.parseStringMap(from("env"), values.env) : {}),
+    envFiles: Object.freeze(envFiles),
+    fileEnv: Object.freeze(fileEnv(envFiles, from("envFile"), shellEnv, baseCwd)),
     cwd,
     logFormat: given("logFormat") ? parse.parseEnum(from("logFormat"), values.logFormat, LOG_FORMATS) : DEFAULTS.logFormat,
     logFile: logPath("logFile"),
@@ -201,6 +208,23 @@ export function resolveOptions(input: RawOptions | OptionLayer, context: Resolve
   });
   resolvedObjects.add(resolved);
   return resolved;
+}
+
+/** A path, or a list of them (--env-file is repeatable). */
+function pathList(option: string, value: unknown): string[] {
+  const list = typeof value === "string" ? [value] : parse.parseStringList(option, value);
+  if (list.length === 0 || list.some((item) => item === "")) throw parse.invalid(option, value, "a file path or a list of them, like .env");
+  return list;
+}
+
+/**
+ * The env files' variables the workers get. As with node --env-file and dotenv, a variable already in
+ * corral's own environment keeps that value; `env` (config, ecosystem env_NAME) wins over both (spawn.ts).
+ */
+function fileEnv(files: readonly string[], option: string, shellEnv: NodeJS.ProcessEnv, cwd: string): Record<string, string> {
+  const vars = readEnvFiles(files, option, (file) => displayName(file, cwd));
+  for (const name of Object.keys(vars)) if (shellEnv[name] !== undefined) delete vars[name];
+  return vars;
 }
 
 /** --user/--group as numbers, looked up now so an unknown user exits 2 before anything is opened. */

@@ -45,6 +45,11 @@ export interface CorralOptions {
   args?: string[];
   /** Extra environment for the workers. */
   env?: Record<string, string>;
+  /**
+   * dotenv files (node --env-file's format) for the workers, read again by each reload; a later
+   * file wins. Precedence: a file < corral's own environment < `env`.
+   */
+  envFile?: string | string[];
   /** Working directory of the workers. Default: the current directory. */
   cwd?: string;
   logFormat?: LogFormat;
@@ -114,6 +119,10 @@ export interface ResolvedOptions {
   readonly nodeArgs: readonly string[];
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /** Absolute paths of the --env-file files, in order. */
+  readonly envFiles: readonly string[];
+  /** Their variables that reach the workers: those corral's own environment does not set. */
+  readonly fileEnv: Readonly<Record<string, string>>;
   readonly cwd: string;
   readonly logFormat: LogFormat;
   /** Absolute path templates (%n, %w, %p), null when not set. */

@@ -45,6 +45,7 @@ export function spawnWorker(slotId: number, o: ResolvedOptions, output: Output, 
     // The admin token is the supervisor's secret, not the app's: node passes the primary's
     // environment on to workers, and an undefined value is how to leave a variable out.
     CORRAL_ADMIN_TOKEN: undefined as unknown as string,
+    ...o.fileEnv,
     ...o.env,
     // PM2's convention: 0-based and stable per slot (a replacement gets its predecessor's number).
     [o.instanceVar]: String(slotId - 1),

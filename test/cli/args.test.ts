@@ -50,6 +50,12 @@ describe("parseStartArgs", () => {
     });
   }
 
+  it("--env-file is repeatable, like node's: each one adds a file, in order", () => {
+    const { flags } = parseStartArgs(["app.js", "--env-file", ".env", "--env-file=.env.local", "-w", "2"]);
+    assert.deepEqual(flags.options.envFile, [".env", ".env.local"]);
+    assert.equal(flags.sources.envFile, "--env-file");
+  });
+
   it("--config is returned apart from the options", () => {
     const parsed = parseStartArgs(["--config", "deploy/corral.config.json", "app.js"]);
     assert.equal(parsed.configPath, "deploy/corral.config.json");

@@ -47,6 +47,8 @@ describe("resolveOptions defaults", () => {
       nodeArgs: [],
       args: [],
       env: {},
+      envFiles: [],
+      fileEnv: {},
       cwd: dir,
       logFormat: "prefix",
       logFile: null,
