@@ -58,10 +58,10 @@ export class ManagedWorker implements Candidate {
   readonly keys = new Set<string>();
   readonly pending = new Map<number, PendingHandoff>();
   /**
-   * Relayed messages (worker talk, socket.io) written to its channel and not yet completed, which
-   * relay-target.ts bounds, and the one callback node calls as each completes (not one per message).
+   * Relayed messages (worker talk, socket.io) written to its channel and not yet completed, and
+   * their characters of JSON, which relay-target.ts bounds.
    */
-  readonly relayWrites: { count: number; readonly done: () => void } = { count: 0, done: () => void this.relayWrites.count-- };
+  readonly relayWrites = { count: 0, chars: 0 };
   readonly stderrTail: string[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Settles when the worker becomes ready, or rejects with why it never will. */

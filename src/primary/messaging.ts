@@ -77,11 +77,13 @@ export class Messaging {
   }
 
   private write(target: ManagedWorker, message: TalkDelivery, sender: ManagedWorker | null): boolean {
-    if (!hasRoom(target)) {
+    // The envelope (cmd, act, from, topic) is a few dozen characters around the data.
+    const chars = message.json.length + message.topic.length + 64;
+    if (!hasRoom(target, chars)) {
       this.drop(sender, "backlog", `a message to worker ${target.slotId}, whose channel is backed up (it does not read)`);
       return false;
     }
-    deliver(target, message);
+    deliver(target, message, chars);
     this.counts.relayed++;
     return true;
   }

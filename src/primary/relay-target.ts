@@ -9,13 +9,21 @@
  * limits its relayed messages are dropped (and counted) instead. Bytes alone are
  * not the bound: each queued write also costs node a request object and libuv a
  * buffer (measured: with only a byte limit, small messages to 3 slow workers took the
- * primary to 300 MB RSS), so the writes not yet completed are counted too.
+ * primary to 300 MB RSS), so the writes not yet completed are counted too. Nor is the
+ * pipe's queue the only one: while a hand-off awaits its acknowledgement node holds every
+ * later message, unserialised, in `_handleQueue`, where libuv never sees it (measured: 100
+ * socket.io messages of 1 MiB for a blocked worker took the primary to 195 MiB of RSS, 104 with
+ * this bound: test/talk/socketio-limits.test.ts); so the size of the
+ * relayed writes not yet completed is counted as well, wherever node keeps them.
  * Hand-offs and corral's own messages are not subject to this: only relayed traffic is.
  */
 import { MESSAGE_BURST } from "../message-limits.js";
 import type { ManagedWorker } from "./managed-worker.js";
 
-/** Bytes waiting in the pipe to one worker beyond which relayed messages to it are dropped. */
+/**
+ * Bytes waiting in the pipe to one worker, and characters of relayed JSON not yet written to it,
+ * beyond which relayed messages to it are dropped. The largest relayed message fits (MAX_RELAY_CHARS).
+ */
 export const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
 /**
  * Relayed writes to one worker not yet completed (or held behind a handle) beyond which more are
@@ -32,21 +40,26 @@ export function isLive(worker: ManagedWorker): boolean {
   return (worker.state === "ready" || worker.state === "starting") && worker.worker.isConnected();
 }
 
-/** The worker's channel has room for more relayed traffic. */
-export function hasRoom(worker: ManagedWorker): boolean {
+/** The worker's channel has room for one more relayed message of `chars` characters of JSON. */
+export function hasRoom(worker: ManagedWorker, chars: number): boolean {
   const child = worker.worker.process;
   const queued = (child as unknown as ChannelInternals)._handleQueue;
   if (Array.isArray(queued) && queued.length >= MAX_PENDING_WRITES) return false;
-  if (worker.relayWrites.count >= MAX_PENDING_WRITES) return false;
+  const pending = worker.relayWrites;
+  if (pending.count >= MAX_PENDING_WRITES || pending.chars + chars > MAX_BACKLOG_BYTES) return false;
   return pipeBacklog(child) < MAX_BACKLOG_BYTES;
 }
 
-/** Writes a relayed message (not a PrimaryMessage: socket.io's are relayed as they came). */
-export function deliver(worker: ManagedWorker, message: object): void {
+/** Writes a relayed message of `chars` characters of JSON (not a PrimaryMessage: socket.io's are relayed as they came). */
+export function deliver(worker: ManagedWorker, message: object, chars: number): void {
   const pending = worker.relayWrites;
   pending.count++;
+  pending.chars += chars;
   // node calls back once the write completed, or failed (a send racing the worker's death: its exit is reported anyway).
-  worker.worker.process.send(message, undefined, undefined, pending.done);
+  worker.worker.process.send(message, undefined, undefined, () => {
+    pending.count--;
+    pending.chars -= chars;
+  });
 }
 
 /** libuv's write queue for the IPC pipe, under node's private kChannelHandle symbol (0 if not found). */

@@ -11,8 +11,9 @@
  *   draining or dies, the others get an ADAPTER_CLOSE for each of its adapters,
  *   as if it had closed them, so their fetchSockets/serverSideEmit stop waiting
  *   for its answers; its later messages are dropped, as they would re-announce it;
- * - each worker has a rate budget, and a receiver that does not read gets no
- *   more (relay-target.ts): the primary stays bounded.
+ * - each worker has a rate budget, a message is at most MAX_RELAY_CHARS, and a
+ *   receiver that does not read gets no more (relay-target.ts): the primary
+ *   stays bounded. What is over is dropped and counted (corral_messages_dropped_total).
  * Numbers from socket.io-adapter's MessageType (cluster-adapter.ts).
  */
 import { primaryBudget, type TokenBucket } from "../message-limits.js";
@@ -27,6 +28,13 @@ const ADAPTER_CLOSE = 13;
 /** Adapters (namespaces) remembered per worker; an app has a handful. */
 const MAX_ADAPTERS = 256;
 const MAX_ID_LENGTH = 256;
+/**
+ * Largest adapter message relayed, in characters of JSON. socket.io takes client messages up to its
+ * maxHttpBufferSize (1 MB by default); a broadcast of one, even binary (node's JSON spells a Buffer as
+ * a list of numbers, up to 4 characters a byte), fits. The IPC guard's 16 Mi would let one message
+ * to N workers queue 16 MiB × N in the primary.
+ */
+export const MAX_RELAY_CHARS = 4 * 1024 * 1024;
 
 interface AdapterMessage {
   source: typeof SOURCE;
@@ -61,13 +69,17 @@ export class SocketIoRelay {
     this.adapters.delete(worker);
     for (const [uid, nsp] of adapters) {
       const close = { source: SOURCE, type: ADAPTER_CLOSE, uid, nsp };
-      for (const other of this.workers()) if (other !== worker && isLive(other)) this.write(other, close);
+      const chars = JSON.stringify(close).length;
+      for (const other of this.workers()) if (other !== worker && isLive(other)) this.write(other, close, chars);
     }
   }
 
   private fromWorker(sender: ManagedWorker, raw: Record<string, unknown>): void {
     if (!isLive(sender)) return; // announced closed (leaving); anything more would re-add it
     if (!isAdapterMessage(raw)) return;
+    // Measured as node will send it; stringifying once costs less than the N - 1 sends it would make.
+    const chars = JSON.stringify(raw).length;
+    if (chars > MAX_RELAY_CHARS) return this.dropped("size");
     let budget = this.budgets.get(sender);
     if (budget === undefined) this.budgets.set(sender, (budget = primaryBudget()));
     if (!budget.take()) return this.dropped("rate");
@@ -78,16 +90,16 @@ export class SocketIoRelay {
     if (raw.type === FETCH_SOCKETS_RESPONSE || raw.type === SERVER_SIDE_EMIT_RESPONSE) {
       const requester = typeof raw.requesterUid === "string" ? raw.requesterUid : null;
       for (const worker of this.workers()) {
-        if (requester !== null && isLive(worker) && this.adapters.get(worker)?.has(requester)) return this.write(worker, raw);
+        if (requester !== null && isLive(worker) && this.adapters.get(worker)?.has(requester)) return this.write(worker, raw, chars);
       }
       return;
     }
-    for (const worker of this.workers()) if (worker !== sender && isLive(worker)) this.write(worker, raw);
+    for (const worker of this.workers()) if (worker !== sender && isLive(worker)) this.write(worker, raw, chars);
   }
 
-  private write(worker: ManagedWorker, message: object): void {
-    if (!hasRoom(worker)) return this.dropped("backlog");
-    deliver(worker, message);
+  private write(worker: ManagedWorker, message: object, chars: number): void {
+    if (!hasRoom(worker, chars)) return this.dropped("backlog");
+    deliver(worker, message, chars);
     this.relayed++;
   }
 }
