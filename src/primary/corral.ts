@@ -7,7 +7,8 @@
  * Forking and wiring one worker is `spawn.ts`, its orderly end `drain.ts`; what
  * a worker's messages do, `worker-messages.ts`. Refilling a slot after a crash,
  * or giving up on it, is `restarts.ts`; replacing a hung, bloated, sick or
- * recycled worker, `replacements.ts`. What is left here is the supervisor's
+ * recycled worker, `replacements.ts`; a reload's round of replacements,
+ * `rolling-reload.ts`. What is left here is the supervisor's
  * lifecycle (idle → starting → running → stopping → stopped), the lock that
  * makes reload, scale and replacements take turns, and the wiring.
  */
@@ -18,7 +19,7 @@ import { sourceName } from "../config/keys.js";
 import { isResolvedOptions, resolveOptions } from "../config/resolve.js";
 import type { CorralOptions, ResolvedOptions } from "../config/types.js";
 import { drainTrouble } from "../drain-exit.js";
-import { CorralError, WorkerFailedError, badOption, reloadFailed } from "../errors.js";
+import { CorralError, WorkerFailedError, badOption } from "../errors.js";
 import type { CorralEvents, SupervisorSnapshot } from "../status.js";
 import { Acceptors } from "./acceptors.js";
 import { crashReport } from "./crash-report.js";
@@ -34,6 +35,7 @@ import { reusePortDrainWarning } from "./reserved-port.js";
 import { Output } from "./output.js";
 import { Replacements } from "./replacements.js";
 import { Restarts } from "./restarts.js";
+import { replaceAll } from "./rolling-reload.js";
 import { untilSettled } from "./settle.js";
 import { activeSlots, clearSlotTimer, countReady, newSlot, surplusSlots, type Slot } from "./slot.js";
 import { buildSnapshot } from "./snapshot.js";
@@ -237,42 +239,17 @@ export class Corral extends EventEmitter {
     }
   }
 
-  /** Each slot gets a new, ready worker before its old one drains. */
+  /** Each slot gets a new, ready worker before its old one drains (rolling-reload.ts). */
   private async rollingReload(): Promise<{ ms: number }> {
-    const { ms, replaced } = await this.exclusive("reload", async () => {
-      const began = Date.now();
-      const replaced: ManagedWorker[] = [];
-      const slots = activeSlots(this.slots);
-      this.emitEvent("reload-start", { workers: slots.length });
-      this.log("info", `reloading ${slots.length} worker${slots.length === 1 ? "" : "s"}, ${this.options.reloadParallel} at a time`);
-      try {
-        for (let i = 0; i < slots.length; i += this.options.reloadParallel) {
-          if (this.shuttingDown) throw new CorralError("CORRAL_ERR_STOPPED", "reload stopped: corral is shutting down");
-          // allSettled: when one new worker fails, its batch-mates still finish (or fail) before the
-          // reload reports, so no replacement is left running behind a reload that has returned.
-          const batch = await Promise.allSettled(slots.slice(i, i + this.options.reloadParallel).map(async (slot) => {
-            const old = await this.replace(slot);
-            if (old) replaced.push(old);
-          }));
-          const failed = batch.find((r): r is PromiseRejectedResult => r.status === "rejected");
-          if (failed) throw failed.reason;
-        }
-      } catch (error) {
-        const reason = (error as Error).message;
-        this.emitEvent("reload-failed", { reason });
-        if (error instanceof CorralError && error.code === "CORRAL_ERR_STOPPED") throw error;
-        const serving = activeSlots(this.slots).filter((s) => s.worker?.state === "ready");
-        const old = serving.filter((s) => s.worker!.forkedAt < began).length;
-        const failure = reloadFailed(error as Error, old, serving.length - old);
-        this.log("error", failure.message);
-        throw failure;
-      }
-      this.reloads++;
-      const ms = Date.now() - began;
-      this.emitEvent("reload-done", { ms });
-      this.log("info", `reload done in ${ms} ms`);
-      return { ms, replaced };
-    });
+    const { ms, replaced } = await this.exclusive("reload", () => replaceAll({
+      slots: this.slots,
+      reloadParallel: this.options.reloadParallel,
+      shuttingDown: () => this.shuttingDown,
+      replace: (slot) => this.replace(slot),
+      reloaded: () => this.reloads++,
+      emit: this.emitEvent.bind(this),
+      log: (level, message) => this.log(level, message),
+    }));
     // The answer waits for the old workers' drains (outside the lock): a reload that had to SIGKILL
     // requests in flight must not report success.
     await Promise.all(replaced.map((worker) => worker.exited));
