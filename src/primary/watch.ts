@@ -5,13 +5,26 @@
  * swap files), editors' temporary and backup files and empty new folders are
  * ignored (watch-tree.ts). A reload that fails (a syntax error mid-edit) is
  * logged and the running workers keep serving; the next save tries again.
+ *
+ * One save is one reload, even when some of its events arrive late: the primary's
+ * event loop runs expired timers before it reads new fs events, so after a busy
+ * moment the debounce can fire and the reload start while events of the same save
+ * still wait (a new folder's own watcher reports the file written into it, an
+ * editor's last write). An event for a file last modified before the latest reload
+ * began is such a leftover: the workers that reload forks read that content already.
  */
-import { dirname } from "node:path";
+import { statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { isCorralError } from "../errors.js";
 import type { Corral } from "./corral.js";
 import { watchTree, type TreeWatcher } from "./watch-tree.js";
 
 const WATCH_DEBOUNCE_MS = 300;
+/**
+ * The kernel stamps files from a coarse clock (a tick, up to 10 ms, behind the time): a file is
+ * older than a reload only if stamped this much before it, so a save as the reload starts is never lost.
+ */
+const STAMP_SLACK_MS = 20;
 
 export interface Watcher {
   close(): void;
@@ -25,6 +38,22 @@ export function watchForChanges(corral: Corral, debounceMs = WATCH_DEBOUNCE_MS):
   let reloading = false;
   let again = false;
   let closed = false;
+  /** When the latest reload took its changed files (wall clock, as file times are); 0 before the first. */
+  let reloadStartedAt = 0;
+
+  /** The file (or folder) has not changed since the latest reload began: its event is a leftover. */
+  const alreadyLoaded = (file: string): boolean => {
+    if (reloadStartedAt === 0) return false;
+    try {
+      const stats = statSync(join(root, file));
+      // A whole second is a file system that keeps only seconds (FAT, some network mounts): no telling.
+      if (stats.mtimeMs % 1000 === 0) return false;
+      // ctime too: a file renamed over another (sed -i, editors' safe write) keeps the mtime of its writing.
+      return Math.max(stats.mtimeMs, stats.ctimeMs) < reloadStartedAt - STAMP_SLACK_MS;
+    } catch {
+      return false; // removed: a change like any other
+    }
+  };
 
   const reload = async (): Promise<void> => {
     if (closed || corral.shuttingDown) return;
@@ -36,6 +65,7 @@ export function watchForChanges(corral: Corral, debounceMs = WATCH_DEBOUNCE_MS):
     const files = [...changed];
     changed = new Set();
     reloading = true;
+    reloadStartedAt = Date.now();
     log(`--watch: ${files.slice(0, 3).join(", ")}${files.length > 3 ? ` and ${files.length - 3} more` : ""} changed; reloading`);
     try {
       await corral.reload();
@@ -69,6 +99,7 @@ export function watchForChanges(corral: Corral, debounceMs = WATCH_DEBOUNCE_MS):
     tree = watchTree(
       root,
       (file) => {
+        if (alreadyLoaded(file)) return;
         changed.add(file);
         schedule();
       },
