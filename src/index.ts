@@ -10,6 +10,6 @@
 export { Corral } from "./primary/corral.js";
 export { CorralError, isCorralError, type CorralErrorCode } from "./errors.js";
 export type { BalanceStrategy, CorralOptions, ResolvedOptions, LogFormat, AdminAddress } from "./config/types.js";
-export type { CorralEvents, CorralEventName, SupervisorSnapshot, WorkerSnapshot, WorkerState, SlotState } from "./status.js";
+export type { CorralEvents, CorralEventName, ReloadCause, SupervisorSnapshot, WorkerSnapshot, WorkerState, SlotState } from "./status.js";
 export type { WorkerStats } from "./protocol.js";
 export { VERSION } from "./version.js";

@@ -90,6 +90,9 @@ export interface DiagnosticsSnapshot {
   overload: string | null;
 }
 
+/** What started a rolling reload: corral reload, SIGHUP, POST /reload or the API (operator), --restart-cron, --watch. */
+export type ReloadCause = "operator" | "cron" | "watch";
+
 /** Events the supervisor emits (Corral is an EventEmitter) and streams on /events. */
 export interface CorralEvents {
   "worker-fork": { id: number; pid: number };
@@ -101,7 +104,14 @@ export interface CorralEvents {
   "worker-hung": { id: number; pid: number; silentMs: number; stack: string[] | null; stackError: string | null };
   "worker-unhealthy": { id: number; pid: number; failedChecks: number; error: string | null };
   "worker-memory": { id: number; pid: number; rss: number; limit: number };
-  "reload-start": { workers: number };
+  /**
+   * --max-requests or --max-age: a worker served its share or lived its time and is replaced as a reload
+   * replaces it. `requests` (its last heartbeat's count) and `ageMs` are its figures; `limit` is its own,
+   * drawn at fork with the jitter: requests for max-requests, ms for max-age.
+   */
+  "worker-recycled": { id: number; pid: number; reason: "max-requests" | "max-age"; requests: number; ageMs: number; limit: number };
+  /** `cause`: what asked for it (ReloadCause). */
+  "reload-start": { workers: number; cause: ReloadCause };
   "reload-done": { ms: number };
   "reload-failed": { reason: string };
   "scale": { from: number; to: number };

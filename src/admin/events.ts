@@ -17,7 +17,7 @@ import type { AdminSupervisor } from "./supervisor.js";
 /** Every supervisor event; a Record so that a new event in CorralEvents fails to compile until it is listed. */
 const STREAMED: Record<CorralEventName, true> = {
   "worker-fork": true, "worker-ready": true, "worker-exit": true, "worker-restart": true, "worker-errored": true,
-  "worker-hung": true, "worker-memory": true, "worker-unhealthy": true, "reload-start": true, "reload-done": true, "reload-failed": true,
+  "worker-hung": true, "worker-memory": true, "worker-unhealthy": true, "worker-recycled": true, "reload-start": true, "reload-done": true, "reload-failed": true,
   scale: true, shutdown: true, stopped: true,
 };
 const EVENT_NAMES = Object.keys(STREAMED) as CorralEventName[];

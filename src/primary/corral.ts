@@ -20,7 +20,7 @@ import { isResolvedOptions, resolveOptions } from "../config/resolve.js";
 import type { CorralOptions, ResolvedOptions } from "../config/types.js";
 import { drainTrouble } from "../drain-exit.js";
 import { CorralError, WorkerFailedError, badOption } from "../errors.js";
-import type { CorralEvents, SupervisorSnapshot } from "../status.js";
+import type { CorralEvents, ReloadCause, SupervisorSnapshot } from "../status.js";
 import { Acceptors } from "./acceptors.js";
 import { crashReport } from "./crash-report.js";
 import { Diagnostics } from "./diagnostics/diagnostics.js";
@@ -181,7 +181,7 @@ export class Corral extends EventEmitter {
     if (osWarning) this.log("warn", osWarning);
     for (let id = 1; id <= o.workers; id++) this.addSlot(id);
     this.replacements.start();
-    if (o.restartCron) this.cronReload = new CronReload(o.restartCron, { reload: () => this.reload(), log: (level, message) => this.log(level, message) });
+    if (o.restartCron) this.cronReload = new CronReload(o.restartCron, { reload: () => this.reload("cron"), log: (level, message) => this.log(level, message) });
     await untilSettled(this, [...this.slots.values()], this.slots);
     if (this.lifecycle === "starting") this.lifecycle = "running";
   }
@@ -195,8 +195,8 @@ export class Corral extends EventEmitter {
    * validate, or a change that needs a new primary (optionChanges), throws before anything changed;
    * otherwise the new options apply to the new workers, and a failed reload puts the old ones back.
    */
-  async reload(): Promise<{ ms: number; changed?: string[] }> {
-    if (!this.configSource || this.busy || this.lifecycle !== "running") return this.rollingReload();
+  async reload(cause: ReloadCause = "operator"): Promise<{ ms: number; changed?: string[] }> {
+    if (!this.configSource || this.busy || this.lifecycle !== "running") return this.rollingReload(cause);
     const before = this.current;
     let after: ResolvedOptions;
     let applied: string[];
@@ -215,7 +215,7 @@ export class Corral extends EventEmitter {
     this.applyOptions(after);
     let result: { ms: number };
     try {
-      result = await this.rollingReload();
+      result = await this.rollingReload(cause);
     } catch (error) {
       this.applyOptions(before);
       throw error;
@@ -235,13 +235,14 @@ export class Corral extends EventEmitter {
     this.acceptors.setStrategy(next.balance);
     if (cronChanged) {
       this.cronReload?.stop();
-      this.cronReload = next.restartCron ? new CronReload(next.restartCron, { reload: () => this.reload(), log: (level, message) => this.log(level, message) }) : null;
+      this.cronReload = next.restartCron ? new CronReload(next.restartCron, { reload: () => this.reload("cron"), log: (level, message) => this.log(level, message) }) : null;
     }
   }
 
   /** Each slot gets a new, ready worker before its old one drains (rolling-reload.ts). */
-  private async rollingReload(): Promise<{ ms: number }> {
+  private async rollingReload(cause: ReloadCause): Promise<{ ms: number }> {
     const { ms, replaced } = await this.exclusive("reload", () => replaceAll({
+      cause,
       slots: this.slots,
       reloadParallel: this.options.reloadParallel,
       shuttingDown: () => this.shuttingDown,

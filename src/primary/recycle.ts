@@ -41,13 +41,29 @@ export function drawLimits(options: RecycleOptions, random: () => number = Math.
   };
 }
 
+/** Why a worker is due: the option, its figures, and the log's words. */
+export interface RecycleVerdict {
+  readonly cause: "max-requests" | "max-age";
+  /** Requests served (its last heartbeat's count) and its age, whichever the cause. */
+  readonly requests: number;
+  readonly ageMs: number;
+  /** Its own limit, drawn at fork: requests for max-requests, ms for max-age. */
+  readonly limit: number;
+  readonly reason: string;
+}
+
 /** Why a ready worker is due for replacement, or null: only ready workers not already being replaced are judged. */
-export function recycleReason(worker: RecycleFacts, limits: WorkerLimits, now: number): string | null {
+export function recycleVerdict(worker: RecycleFacts, limits: WorkerLimits, now: number): RecycleVerdict | null {
   if (worker.state !== "ready" || worker.killReason) return null;
-  const served = worker.stats?.requests ?? 0;
-  if (served >= limits.requests) return `served ${served} requests (--max-requests, its limit ${limits.requests})`;
-  const age = now - worker.forkedAt;
-  if (age >= limits.ageMs) return `is ${Math.round(age / 1000)} s old (--max-age, its limit ${Math.round(limits.ageMs / 1000)} s)`;
+  const requests = worker.stats?.requests ?? 0;
+  const ageMs = now - worker.forkedAt;
+  if (requests >= limits.requests) {
+    return { cause: "max-requests", requests, ageMs, limit: limits.requests, reason: `served ${requests} requests (--max-requests, its limit ${limits.requests})` };
+  }
+  if (ageMs >= limits.ageMs) {
+    const reason = `is ${Math.round(ageMs / 1000)} s old (--max-age, its limit ${Math.round(limits.ageMs / 1000)} s)`;
+    return { cause: "max-age", requests, ageMs, limit: limits.ageMs, reason };
+  }
   return null;
 }
 
@@ -65,8 +81,8 @@ export class Recycler {
     if (this.enabled) this.limits.set(worker, drawLimits(this.options));
   }
 
-  reason(worker: RecycleFacts, now = Date.now()): string | null {
+  verdict(worker: RecycleFacts, now = Date.now()): RecycleVerdict | null {
     const limits = this.limits.get(worker);
-    return limits ? recycleReason(worker, limits, now) : null;
+    return limits ? recycleVerdict(worker, limits, now) : null;
   }
 }

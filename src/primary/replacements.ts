@@ -124,12 +124,15 @@ export class Replacements {
    * does, in one turn of the lock; the ones left are judged again at their next heartbeat.
    */
   private checkRecycle(worker: ManagedWorker): void {
-    if (!this.recycler.enabled || !this.context.canReplace() || !this.recycler.reason(worker)) return;
+    if (!this.recycler.enabled || !this.context.canReplace() || !this.recycler.verdict(worker)) return;
     const now = Date.now();
     const due: Array<{ slot: Slot; reason: string }> = [];
     for (const slot of activeSlots(this.context.slots)) {
-      const reason = slot.worker && now >= slot.replaceRetryAt ? this.recycler.reason(slot.worker, now) : null;
-      if (reason && due.length < this.context.options().reloadParallel) due.push({ slot, reason });
+      const verdict = slot.worker && now >= slot.replaceRetryAt ? this.recycler.verdict(slot.worker, now) : null;
+      if (!verdict || due.length >= this.context.options().reloadParallel) continue;
+      const { cause: reason, requests, ageMs, limit } = verdict;
+      this.context.emit("worker-recycled", { id: slot.id, pid: slot.worker!.pid, reason, requests, ageMs, limit });
+      due.push({ slot, reason: verdict.reason });
     }
     if (due.length > 0) this.replace("recycle", "info", due);
   }

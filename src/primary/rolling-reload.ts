@@ -7,12 +7,14 @@
  * workers' drains outside it.
  */
 import { CorralError, reloadFailed } from "../errors.js";
-import type { CorralEventName, CorralEvents } from "../status.js";
+import type { CorralEventName, CorralEvents, ReloadCause } from "../status.js";
 import type { ManagedWorker } from "./managed-worker.js";
 import { activeSlots, type Slot } from "./slot.js";
 
 /** What a rolling reload needs of the supervisor. */
 export interface RollingReloadContext {
+  /** What asked for the reload (reload-start says it). */
+  readonly cause: ReloadCause;
   readonly slots: ReadonlyMap<number, Slot>;
   readonly reloadParallel: number;
   shuttingDown(): boolean;
@@ -30,7 +32,7 @@ export async function replaceAll(context: RollingReloadContext): Promise<{ ms: n
   const began = Date.now();
   const replaced: ManagedWorker[] = [];
   const slots = activeSlots(context.slots);
-  context.emit("reload-start", { workers: slots.length });
+  context.emit("reload-start", { workers: slots.length, cause: context.cause });
   context.log("info", `reloading ${slots.length} worker${slots.length === 1 ? "" : "s"}, ${reloadParallel} at a time`);
   try {
     for (let i = 0; i < slots.length; i += reloadParallel) {

@@ -68,7 +68,7 @@ export function watchForChanges(corral: Corral, debounceMs = WATCH_DEBOUNCE_MS):
     reloadStartedAt = Date.now();
     log(`--watch: ${files.slice(0, 3).join(", ")}${files.length > 3 ? ` and ${files.length - 3} more` : ""} changed; reloading`);
     try {
-      await corral.reload();
+      await corral.reload("watch");
     } catch (error) {
       if (isCorralError(error) && error.code === "CORRAL_ERR_BUSY") {
         // A reload or scale from the CLI is running: ours follows it, the change must not be lost.

@@ -121,7 +121,7 @@ describe("new Corral() from the package entry", () => {
       const reload = await embedded.result("reload");
       assert.equal(reload.ok, true, reload.message);
       assert.ok(reload.value.ms >= 0);
-      assert.deepEqual(embedded.events("reload-start").map((e) => e.payload), [{ workers: 2 }]);
+      assert.deepEqual(embedded.events("reload-start").map((e) => e.payload), [{ workers: 2, cause: "operator" }]);
       assert.equal(embedded.events("reload-done").length, 1);
       assert.equal((await getJson(port, "/")).version, "v2");
       await waitFor(() => embedded.events("worker-exit").length === 2, "the old workers to exit");

@@ -1,12 +1,14 @@
 // The event log: turns supervisor events (CorralEvents in src/status.ts) into
 // readable lines, newest first, capped at MAX_EVENTS.
-import { fmtBytes, fmtClock, fmtMs } from "./metrics.js";
+import { fmtBytes, fmtClock, fmtDuration, fmtMs } from "./metrics.js";
 
 export const EVENT_KINDS = [
   "worker-fork", "worker-ready", "worker-exit", "worker-restart", "worker-errored", "worker-hung",
-  "worker-unhealthy", "worker-memory", "reload-start", "reload-done", "reload-failed", "scale", "shutdown",
+  "worker-unhealthy", "worker-memory", "worker-recycled", "reload-start", "reload-done", "reload-failed", "scale", "shutdown",
 ];
 const MAX_EVENTS = 200;
+/** Why a reload ran, when the operator did not ask for it (ReloadCause in src/status.ts). */
+const RELOAD_CAUSES = { cron: " by --restart-cron", watch: " by --watch (files changed)" };
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const who = (d) => `Worker ${d.id}` + (d.pid ? ` (pid ${d.pid})` : "");
@@ -44,8 +46,15 @@ export function describeEvent(kind, d) {
       return { level: "warn", text: `${who(d)} failed its health check ${plural(d.failedChecks, "time")} in a row; replacing it`, detail: d.error ?? "" };
     case "worker-memory":
       return { level: "warn", text: `${who(d)} uses ${fmtBytes(d.rss)}, over the ${fmtBytes(d.limit)} limit; replacing it` };
+    case "worker-recycled":
+      return {
+        level: "info",
+        text: d.reason === "max-age"
+          ? `${who(d)} is ${fmtDuration(d.ageMs)} old (--max-age, its limit ${fmtDuration(d.limit)}); replacing it`
+          : `${who(d)} served ${plural(d.requests, "request")} (--max-requests, its limit ${d.limit}); replacing it`,
+      };
     case "reload-start":
-      return { level: "info", text: `Rolling reload of ${plural(d.workers, "worker")} started` };
+      return { level: "info", text: `Rolling reload of ${plural(d.workers, "worker")} started` + (RELOAD_CAUSES[d.cause] ?? "") };
     case "reload-done":
       return { level: "ok", text: `Reload finished in ${fmtMs(d.ms)}` };
     case "reload-failed":
