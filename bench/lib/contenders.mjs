@@ -19,7 +19,7 @@ export const CONTENDERS = [
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts a contender; resolves to { primaryPid, stop() } once `workers` processes answer. */
-export async function start(contender, { root, node, port, workers }) {
+export async function start(contender, { root, node, port, workers, corralMain = join(root, "dist/cli/main.js") }) {
   const app = join(root, "bench/apps/app.cjs");
   const env = { ...process.env, PORT: String(port), WORKERS: String(workers) };
   let child = null;
@@ -53,7 +53,7 @@ export async function start(contender, { root, node, port, workers }) {
   else {
     home = mkdtempSync(join(tmpdir(), "bench-corral-"));
     env.CORRAL_HOME = home;
-    args = [join(root, "dist/cli/main.js"), "start", app, "--workers", String(workers), "--balance", contender.balance, "--name", `bench-${contender.id}`];
+    args = [corralMain, "start", app, "--workers", String(workers), "--balance", contender.balance, "--name", `bench-${contender.id}`];
   }
   // Its own process group, so that stop() takes the workers down with the primary.
   child = spawn(node, args, { env, stdio: ["ignore", "ignore", "pipe"], detached: true });
