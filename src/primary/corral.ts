@@ -202,6 +202,10 @@ export class Corral extends EventEmitter {
     let applied: string[];
     try {
       after = await this.configSource(before);
+      // The file was read in a child process: another reload, a scale or a stop may have taken the lock
+      // meanwhile. Refused as the lock refuses it (busy, stopping) before these options replace theirs:
+      // a failed reload puts back `before`, which would undo the other reload's options.
+      if (this.busy || this.lifecycle !== "running") return await this.rollingReload(cause);
       const changes = optionChanges(before, after);
       if (changes.refused.length > 0) {
         throw new CorralError("CORRAL_ERR_BAD_OPTION", `reload refused: ${changes.refused.join(", ")} changed, which needs a restart of corral (or corral upgrade); nothing changed`);
