@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { CorralError, missingFlagValue, unknownFlag } from "../errors.js";
-import { DEFAULTS } from "../config/defaults.js";
+import { DEFAULTS, FLOORS } from "../config/defaults.js";
 import { type OptionKey, type OptionLayer, type OptionSources, type RawOptions } from "../config/keys.js";
 import { formatDuration } from "../config/values.js";
 import { nodeOptionTakesValue } from "./node-options.js";
@@ -201,16 +201,20 @@ Options:                                                   (default)
   --wait-ready             ready on worker.ready(), not on listen (off)
   --no-listen              the app serves nothing (a queue consumer):
                            ready once started (off)
-  --listen-timeout D       time allowed to become ready      (${ms(DEFAULTS.listenTimeoutMs)})
-  --kill-timeout D         drain time before SIGKILL, >= 1s  (${ms(DEFAULTS.killTimeoutMs)})
-  --hang-timeout D         no heartbeat this long = hung     (${ms(DEFAULTS.hangTimeoutMs)})
-  --heartbeat-interval D   how often workers report health   (${ms(DEFAULTS.heartbeatIntervalMs)})
+  --listen-timeout D       time allowed to become ready,
+                           >= ${ms(FLOORS.listenTimeoutMs)}                             (${ms(DEFAULTS.listenTimeoutMs)})
+  --kill-timeout D         drain time before SIGKILL, >= ${ms(FLOORS.killTimeoutMs)}  (${ms(DEFAULTS.killTimeoutMs)})
+  --hang-timeout D         no heartbeat this long = hung,
+                           >= ${ms(FLOORS.hangTimeoutMs)} and ${FLOORS.hangTimeoutBeats} heartbeat intervals   (${ms(DEFAULTS.hangTimeoutMs)})
+  --heartbeat-interval D   how often workers report health,
+                           >= ${ms(FLOORS.heartbeatIntervalMs)}                          (${ms(DEFAULTS.heartbeatIntervalMs)})
   --max-memory SIZE        reload a worker above this RSS,
                            at least 64M                      (no limit)
   --max-restarts N         crashes before a slot gives up    (${DEFAULTS.maxRestarts})
   --unhealthy-after N      failed worker.healthCheck() runs in a row
                            before the worker is replaced     (${DEFAULTS.unhealthyAfter})
-  --min-uptime D           uptime that resets the crash count (${ms(DEFAULTS.minUptimeMs)})
+  --min-uptime D           uptime that resets the crash count,
+                           >= ${ms(FLOORS.minUptimeMs)}                          (${ms(DEFAULTS.minUptimeMs)})
   --reload-parallel N      workers replaced at once on reload (${DEFAULTS.reloadParallel})
   --max-requests N         replace a worker (gracefully) after N requests (off)
   --max-requests-jitter N  plus 0..N at random per worker    (0)
@@ -221,7 +225,8 @@ Options:                                                   (default)
   --instance-var NAME      variable with the worker's 0-based slot
                            number (PM2's)                    (${DEFAULTS.instanceVar})
   --max-queue N            connections held with no worker ready (${DEFAULTS.maxQueue})
-  --queue-timeout D        longest a held connection waits   (${ms(DEFAULTS.queueTimeoutMs)})
+  --queue-timeout D        longest a held connection waits,
+                           >= ${ms(FLOORS.queueTimeoutMs)}                          (${ms(DEFAULTS.queueTimeoutMs)})
   --shutdown-delay D       on SIGTERM, serve this long with /readyz
                            at 503 before draining            (${ms(DEFAULTS.shutdownDelayMs)})
   --log-format FORMAT      prefix | raw | json               (${DEFAULTS.logFormat})

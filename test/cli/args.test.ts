@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseStartArgs, splitPassThrough, START_HELP } from "../../src/cli/args.js";
 import { CorralError } from "../../src/errors.js";
+import { FLOORS } from "../../src/config/defaults.js";
+import { formatDuration } from "../../src/config/values.js";
 
 describe("parseStartArgs", () => {
   const cases: Array<{ argv: string[]; options: Record<string, unknown>; sources?: Record<string, string> }> = [
@@ -126,6 +128,16 @@ describe("START_HELP", () => {
   it("shows the defaults", () => {
     for (const fragment of ["(round-robin)", "(8s)", "(10s)", "(1s)", "(5s)", "(10)", "(1024)", "(prefix)", "(no limit)"]) {
       assert.ok(START_HELP.includes(fragment), `missing ${fragment}`);
+    }
+  });
+  it("names each floor resolve.ts enforces beside its flag", () => {
+    const floors: Array<[string, number]> = [
+      ["--listen-timeout", FLOORS.listenTimeoutMs], ["--kill-timeout", FLOORS.killTimeoutMs], ["--hang-timeout", FLOORS.hangTimeoutMs],
+      ["--heartbeat-interval", FLOORS.heartbeatIntervalMs], ["--min-uptime", FLOORS.minUptimeMs], ["--queue-timeout", FLOORS.queueTimeoutMs],
+    ];
+    for (const [flag, floorMs] of floors) {
+      const block = START_HELP.split(/\n(?=  -)/).find((entry) => entry.trimStart().startsWith(`${flag} `));
+      assert.ok(block?.includes(`>= ${formatDuration(floorMs)}`), `${flag} does not say >= ${formatDuration(floorMs)}:\n${block}`);
     }
   });
   it("fits an 80-column terminal", () => {
