@@ -7,7 +7,7 @@
  *
  * Inside the app, use `import { worker } from "corral/worker"`.
  */
-export { Corral } from "./primary/corral.js";
+export { Corral, type CorralProcessEvents } from "./primary/corral.js";
 export { CorralError, isCorralError, type CorralErrorCode } from "./errors.js";
 export type { BalanceStrategy, CorralOptions, ResolvedOptions, LogFormat, AdminAddress } from "./config/types.js";
 export type { CorralEvents, CorralEventName, ReloadCause, SupervisorSnapshot, WorkerSnapshot, WorkerState, SlotState } from "./status.js";
