@@ -42,8 +42,15 @@ function connected(s: Session): Promise<void> {
 const ask = <T>(s: Session, event: string, ...args: unknown[]): Promise<T> =>
   s.socket.timeout(10_000).emitWithAck(event, ...args) as Promise<T>;
 
+/**
+ * A session's long-poll is a request in flight until socket.io answers it, so a drain runs the example's
+ * shutdown hook (io.close) at half of --kill-timeout: 5 s with the default. The tests are not about the
+ * drain, so they give it a short one; the hook still closes the sessions.
+ */
+const KILL_TIMEOUT = ["--kill-timeout", "2s"];
+
 test("socketio example behind ip-hash: every polling request of a session reaches one worker", async () => {
-  const corral = startCorral(["start", "--workers", "2"], { cwd: EXAMPLE, env: { PORT: "0" } });
+  const corral = startCorral(["start", "--workers", "2", ...KILL_TIMEOUT], { cwd: EXAMPLE, env: { PORT: "0" } });
   const port = await corral.ready(2);
   assert.match(corral.output, /\(ip-hash\)/, "the example's config picks ip-hash");
 
@@ -66,7 +73,7 @@ test("socketio example behind ip-hash: every polling request of a session reache
 });
 
 test("socketio example under round-robin: the session breaks (why it needs ip-hash)", async () => {
-  const corral = startCorral(["start", "--workers", "2", "--balance", "round-robin"], { cwd: EXAMPLE, env: { PORT: "0" } });
+  const corral = startCorral(["start", "--workers", "2", "--balance", "round-robin", ...KILL_TIMEOUT], { cwd: EXAMPLE, env: { PORT: "0" } });
   const port = await corral.ready(2);
   const s = session(port, "127.0.0.50");
   const broke = await new Promise<string>((resolve) => {
