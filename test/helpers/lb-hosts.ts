@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { startWithAdmin } from "./admin.js";
-import { fixture, getJson, isAlive, request, waitFor, type CorralProcess, type Reply } from "./corral.js";
+import { fixture, gate, getJson, isAlive, request, waitFor, type CorralProcess, type Gate, type Reply } from "./corral.js";
 import { Load } from "./load.js";
 
 export interface Host {
@@ -19,8 +19,13 @@ export interface Host {
   workerPids: number[];
 }
 
-/** How long the in-flight request on the drained host takes: longer than a balancer needs to notice. */
+/**
+ * How long the in-flight request on the drained host takes at most: longer than a balancer needs to
+ * notice. It ends sooner, once the balancer has been seen to carry on without the host (DRAIN_LOAD).
+ */
 export const SLOW_MS = 8_000;
+/** Requests that must get through the balancer after SIGTERM while the drained host still has one in flight. */
+const DRAIN_LOAD = 1_000;
 const KILL_TIMEOUT = "30s";
 
 async function startHost(label: string, args: readonly string[]): Promise<Host> {
@@ -59,11 +64,11 @@ export interface InFlight {
 }
 
 /** Sends slow requests through the balancer until one is running on `target`; returns them all. */
-async function holdSlowRequestOn(lbPort: number, target: Host, hosts: readonly Host[]): Promise<InFlight[]> {
+async function holdSlowRequestOn(lbPort: number, target: Host, hosts: readonly Host[], held: Gate): Promise<InFlight[]> {
   const sent: InFlight[] = [];
   for (let attempt = 0; attempt < 12 && slowStarts(target) === 0; attempt++) {
     const before = hosts.reduce((sum, host) => sum + slowStarts(host), 0);
-    const slow: InFlight = { reply: request(lbPort, `/slow?ms=${SLOW_MS}`, { timeout: 60_000 }), settled: false };
+    const slow: InFlight = { reply: request(lbPort, `/slow?ms=${SLOW_MS}&${held.query}`, { timeout: 60_000 }), settled: false };
     slow.reply.then(() => (slow.settled = true), () => (slow.settled = true));
     sent.push(slow);
     await waitFor(() => hosts.reduce((sum, host) => sum + slowStarts(host), 0) > before, "the slow request to start on a host", 15_000);
@@ -94,11 +99,14 @@ export async function drainOneHost(lbPort: number, [drained, other]: [Host, Host
     const servedBy = (host: Host): number => host.workerPids.reduce((sum, pid) => sum + (load.byPid.get(pid) ?? 0), 0);
     assert.ok(servedBy(drained) > 0 && servedBy(other) > 0, `both hosts serve through the balancer: ${[...load.byPid]}`);
 
-    const slow = await holdSlowRequestOn(lbPort, drained, [drained, other]);
+    const held = gate();
+    const slow = await holdSlowRequestOn(lbPort, drained, [drained, other], held);
     const drainedBefore = servedBy(drained);
     const signalledAt = Date.now();
     drained.corral.signal("SIGTERM");
     await hooks.whileDraining?.({ drained, slow, signalledAt });
+    await load.progress(DRAIN_LOAD, 30_000);
+    held.open();
     const { code } = await drained.corral.exit(45_000);
     const drainMs = Date.now() - signalledAt;
     for (const pid of drained.workerPids) assert.equal(isAlive(pid), false, `worker ${pid} of the drained host exited`);
