@@ -195,6 +195,9 @@ function openStream(path: string): WriteStream {
 }
 
 function endWithin(stream: Writable, timeoutMs: number): Promise<void> {
+  // A file whose write failed (ENOSPC, EIO) was destroyed then: its 'close' is past and will not
+  // come again, so waiting for it would hold up every exit by the whole deadline.
+  if (stream.closed) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(done, timeoutMs);
     timer.unref();
