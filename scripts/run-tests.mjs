@@ -14,7 +14,7 @@
 import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 // Per test. Caution: on Node 20 the runner's per-file test inherits it too
@@ -66,6 +66,9 @@ const nodeArgs = [
   `--test-timeout=${PER_TEST_TIMEOUT_MS}`,
   // Node 20 prints TAP when stdout is not a TTY; spec is what people read in CI logs too.
   "--test-reporter=spec",
+  "--test-reporter-destination=stdout",
+  // Then the slowest files, to see where the time goes (the spec reporter does not name files).
+  `--test-reporter=${pathToFileURL(join(ROOT, "scripts/file-times-reporter.mjs")).href}`,
   "--test-reporter-destination=stdout",
   ...nodeTestFlags,
   ...list,
