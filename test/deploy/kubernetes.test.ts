@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 // js-yaml: a dependency of pm2 (a devDependency), untyped here; tests are not type-checked by `npm run build`.
 import yaml from "js-yaml";
-import { ROOT, fixture, request, startCorral, tempDir, waitFor } from "../helpers/corral.js";
+import { ROOT, fixture, gate, request, startCorral, tempDir, waitFor } from "../helpers/corral.js";
 import { freePort } from "../helpers/daemons.js";
 
 interface Probe {
@@ -114,11 +114,14 @@ test("the manifest's command answers the probes without the token, guards the re
   assert.equal((await probe("/status")).status, 401, "without the token");
   assert.equal((await probe("/status", { authorization: `Bearer ${token}` })).status, 200);
 
-  const slow = request(appPort, "/slow?ms=3000", { timeout: 30_000 });
+  // In flight until /readyz has said 503 (3 s at most), then it must still be answered.
+  const held = gate();
+  const slow = request(appPort, `/slow?ms=3000&${held.query}`, { timeout: 30_000 });
   await corral.waitForOutput(/slow request started/);
   const signalledAt = Date.now();
   corral.signal("SIGTERM");
   await waitFor(async () => (await probe("/readyz")).status === 503, "/readyz 503 while draining", 10_000);
+  held.open();
   assert.equal((await slow).status, 200, "the in-flight request finished");
   const { code } = await corral.exit(30_000);
   assert.equal(code, 0, corral.output);
