@@ -63,7 +63,10 @@ export function evaluateConfigModule(file: string, shown: string, cwd: string, l
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
         return reject(badConfig(shown, `its evaluation ${how} before giving any options (a process.exit() in the file, or a promise that never settles?)`));
       }
-      const result = JSON.parse(text) as EvaluationResult;
+      // Read defensively: this runs in the serving primary (corral reload), where a throw is an outage,
+      // and fd 3 is the config's too (a write of its own, or a child killed mid-write, leaves it garbled).
+      const result = parseResult(text);
+      if (result === null) return reject(badConfig(shown, `its evaluation sent back unreadable options (${code === 0 ? "did the file write to fd 3?" : signal ? `killed by ${signal}` : `exit code ${code}`})`));
       if (result.ok) {
         applyEnv(result.env);
         return resolve(result.value);
@@ -71,6 +74,20 @@ export function evaluateConfigModule(file: string, shown: string, cwd: string, l
       reject(badConfig(shown, result.reason, result.stack === undefined ? undefined : Object.assign(new Error(result.reason), { stack: result.stack })));
     });
   });
+}
+
+/** The child's answer, or null if fd 3 carried something else. */
+function parseResult(text: string): EvaluationResult | null {
+  let result: unknown;
+  try {
+    result = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof result !== "object" || result === null) return null;
+  const { ok, env, reason, stack } = result as Record<string, unknown>;
+  if (ok === true) return typeof env === "object" && env !== null && !Array.isArray(env) ? (result as EvaluationResult) : null;
+  return ok === false && typeof reason === "string" && (stack === undefined || typeof stack === "string") ? (result as EvaluationResult) : null;
 }
 
 /** What the file did to its process.env, done to the primary's, as when the file ran inside it. */

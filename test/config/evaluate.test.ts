@@ -66,6 +66,9 @@ test("evaluation errors name the file: a hang (timeout), a non-data value (its k
     "exits.cjs": "process.exit(3);\n",
     "huge.mjs": "export default { env: { BIG: 'x'.repeat(200_000) } };\n",
     "prints.mjs": "console.log('{\"ok\":true,\"value\":{\"workers\":99}}');\nexport default { workers: 2 };\n",
+    // fd 3 is the child's answer to the primary: garbage on it must be an error, never a throw in the serving primary.
+    "fd3.mjs": "import { writeSync } from 'node:fs';\nwriteSync(3, '{');\nexport default { workers: 2 };\n",
+    "fd3-null.mjs": "import { writeSync } from 'node:fs';\nwriteSync(3, 'null');\nprocess.exit(0);\n",
   });
   const evaluate = (file: string, limits = { timeoutMs: 5_000, maxBytes: 100_000 }) => evaluateConfigModule(join(dir, file), file, dir, limits);
 
@@ -77,6 +80,8 @@ test("evaluation errors name the file: a hang (timeout), a non-data value (its k
   await assert.rejects(evaluate("bigint.cjs"), corralError("CORRAL_ERR_BAD_CONFIG", /^config file bigint\.cjs: workers is a bigint \(2n\)/));
   await assert.rejects(evaluate("exits.cjs"), corralError("CORRAL_ERR_BAD_CONFIG", /^config file exits\.cjs: its evaluation exited with code 3/));
   await assert.rejects(evaluate("huge.mjs"), corralError("CORRAL_ERR_BAD_CONFIG", /^config file huge\.mjs: gave more than 97\.7KB of options/));
+  await assert.rejects(evaluate("fd3.mjs"), corralError("CORRAL_ERR_BAD_CONFIG", /^config file fd3\.mjs: its evaluation sent back unreadable options/, 2));
+  await assert.rejects(evaluate("fd3-null.mjs"), corralError("CORRAL_ERR_BAD_CONFIG", /^config file fd3-null\.mjs: its evaluation sent back unreadable options/, 2));
   // What the config prints is its own: the result travels apart from stdout.
   assert.deepEqual(await evaluate("prints.mjs"), { workers: 2 });
 });
