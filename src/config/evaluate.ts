@@ -49,12 +49,23 @@ export function evaluateConfigModule(file: string, shown: string, cwd: string, l
     const timer = setTimeout(() => {
       stop(badConfig(shown, `did not finish within ${limits.timeoutMs / 1000} s and was stopped (corral evaluates a config file in a separate process; a promise it exports must settle)`));
     }, limits.timeoutMs);
-    child.stdio[3]!.on("data", (chunk: Buffer) => {
+    // First: an 'error' with no listener would be thrown in the serving primary (corral reload).
+    child.on("error", (error) => {
+      const why = badConfig(shown, `could not be evaluated: ${error.message}`, error);
+      // A child that never started (out of file descriptors: EMFILE) gets no stdio and no 'close'.
+      if (child.pid === undefined) {
+        clearTimeout(timer);
+        return reject(why);
+      }
+      stop(why);
+    });
+    const answer = child.stdio?.[3];
+    if (!answer) return; // not started: its 'error' comes next
+    answer.on("data", (chunk: Buffer) => {
       bytes += chunk.length;
       if (bytes > limits.maxBytes) stop(badConfig(shown, `gave more than ${formatSize(limits.maxBytes)}B of options`));
       else chunks.push(chunk);
     });
-    child.on("error", (error) => stop(badConfig(shown, `could not be evaluated: ${error.message}`, error)));
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       if (failure) return reject(failure);

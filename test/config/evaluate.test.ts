@@ -2,11 +2,13 @@
 // an ES module imported with a fresh URL at each `corral reload` stayed in the primary's memory for good,
 // with all it held in module scope. Bounded in time and size; the config's own error is reported.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { test } from "node:test";
 import { evaluateConfigModule } from "../../src/config/evaluate.js";
-import { fixture, request, runCli, startCorral, tempTree } from "../helpers/corral.js";
+import { ROOT, fixture, request, runCli, startCorral, tempTree } from "../helpers/corral.js";
 import { corralError } from "../helpers/errors.js";
 
 const MB = 1024 * 1024;
@@ -84,6 +86,25 @@ test("evaluation errors name the file: a hang (timeout), a non-data value (its k
   await assert.rejects(evaluate("fd3-null.mjs"), corralError("CORRAL_ERR_BAD_CONFIG", /^config file fd3-null\.mjs: its evaluation sent back unreadable options/, 2));
   // What the config prints is its own: the result travels apart from stdout.
   assert.deepEqual(await evaluate("prints.mjs"), { workers: 2 });
+});
+
+test("out of file descriptors (EMFILE), an evaluation fails with a config error; nothing is thrown in the primary", () => {
+  // In a process limited to 64 descriptors, all taken: the child cannot be started and node reports it
+  // as an 'error' event, which had no listener yet (thrown: the primary gone on corral reload).
+  const dir = tempTree({ "corral.config.mjs": "export default { workers: 1 };\n" });
+  const script = join(dir, "emfile.mjs");
+  writeFileSync(script, [
+    `import { openSync } from "node:fs";`,
+    `import { evaluateConfigModule } from ${JSON.stringify(pathToFileURL(join(ROOT, "dist/config/evaluate.js")).href)};`,
+    `process.on("uncaughtException", (error) => { console.log("uncaught: " + error.message); process.exit(1); });`,
+    `const held = [];`,
+    `try { for (;;) held.push(openSync("/dev/null", "r")); } catch {}`,
+    `evaluateConfigModule(${JSON.stringify(join(dir, "corral.config.mjs"))}, "corral.config.mjs", ${JSON.stringify(dir)}, { timeoutMs: 5000, maxBytes: 1000 })`,
+    `  .then(() => console.log("evaluated"), (error) => console.log(error.code + ": " + error.message));`,
+  ].join("\n"));
+  const run = spawnSync("bash", ["-c", `ulimit -n 64 && exec "$0" "$1"`, process.execPath, script], { encoding: "utf8", timeout: 15_000 });
+  assert.equal(run.status, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /^CORRAL_ERR_BAD_CONFIG: config file corral\.config\.mjs: could not be evaluated: spawn .* EMFILE$/m, run.stdout + run.stderr);
 });
 
 test("variables the file sets in process.env (dotenv) reach the primary's environment, as when it ran inside it", async () => {
