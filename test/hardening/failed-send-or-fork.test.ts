@@ -9,7 +9,7 @@ import http from "node:http";
 import { join } from "node:path";
 import { test } from "node:test";
 import { startWithAdmin } from "../helpers/admin.js";
-import { controlRequest, readyPids } from "../helpers/control-socket.js";
+import { controlRequest, controlStatus, readyPids } from "../helpers/control-socket.js";
 import { fixture, isAlive, request, startCorral, tempDir, waitFor } from "../helpers/corral.js";
 import { readableInstall } from "../helpers/other-user.js";
 import { mark, since } from "../helpers/output-mark.js";
@@ -110,6 +110,8 @@ function privateNode(): { dir: string; node: string } {
 }
 
 const isRoot = process.getuid?.() === 0;
+/** A worker up this long ends its slot's crash streak, so each failure below starts from the first backoff. */
+const MIN_UPTIME_MS = 300;
 
 test("forks that fail (ENOENT, EMFILE and EACCES emitted, ELOOP thrown) back off and the slot refills; the primary keeps serving", async () => {
   const { dir, node } = privateNode();
@@ -120,7 +122,7 @@ test("forks that fail (ENOENT, EMFILE and EACCES emitted, ELOOP thrown) back off
   const user = isRoot ? ["--user", "nobody"] : [];
   // Workers as nobody load corral's runtime from a readable copy (this clone may be private).
   const cli = isRoot ? readableInstall().cli : undefined;
-  const corral = startCorral(["start", app, "-w", "2", "--name", "fork-fails", "--max-restarts", "100", "--min-uptime", "300ms", ...user], { node, cwd: dir, cli });
+  const corral = startCorral(["start", app, "-w", "2", "--name", "fork-fails", "--max-restarts", "100", "--min-uptime", `${MIN_UPTIME_MS}ms`, ...user], { node, cwd: dir, cli });
   const port = await corral.ready(2);
   const socket = join(corral.home, "fork-fails.sock");
   const [victim, survivor] = await readyPids(socket);
@@ -141,6 +143,10 @@ test("forks that fail (ENOENT, EMFILE and EACCES emitted, ELOOP thrown) back off
   const from = mark(corral);
   let lastPid = victim!;
   for (const [code, breakFork, repair, serves] of failures) {
+    // Killed sooner (a fast machine readies a worker in ~70 ms), the worker would extend the streak and
+    // each phase would wait out a doubled backoff: 14.6 s by the fourth.
+    await waitFor(async () => ((await controlStatus(socket)).workers.find((w) => w.pid === lastPid)?.uptimeMs ?? 0) >= MIN_UPTIME_MS,
+      `worker ${lastPid} to be up --min-uptime`, 10_000);
     const before = mark(corral);
     breakFork();
     try {
