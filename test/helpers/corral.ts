@@ -61,6 +61,8 @@ export function tempTree(files: Record<string, string>, prefix?: string): string
 export interface Gate {
   /** Query string for the fixtures' /slow: `gate=<path>` (the request is answered once the gate is open). */
   readonly query: string;
+  /** The file whose existence opens the gate, for fixtures that take a path (versioned.mjs startGate). */
+  readonly path: string;
   open(): void;
 }
 
@@ -70,7 +72,7 @@ export interface Gate {
  */
 export function gate(): Gate {
   const path = join(tempDir("corral-gate-"), "open");
-  return { query: `gate=${encodeURIComponent(path)}`, open: () => writeFileSync(path, "") };
+  return { query: `gate=${encodeURIComponent(path)}`, path, open: () => writeFileSync(path, "") };
 }
 
 export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000, everyMs = 25): Promise<NonNullable<T>> {

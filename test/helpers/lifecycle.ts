@@ -14,6 +14,8 @@ export interface VersionConfig {
   version: string;
   broken?: boolean;
   startDelayMs?: number;
+  /** A worker of this version listens only once this file exists (a test's gate().path). */
+  startGate?: string;
   shutdownHookMs?: number;
   hangOnShutdown?: boolean;
   failOnShutdown?: boolean;

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getJson, waitFor } from "../helpers/corral.js";
+import { gate, getJson, waitFor } from "../helpers/corral.js";
 import { startApp } from "../helpers/lifecycle.js";
 import { underLoad } from "../helpers/load.js";
 
@@ -102,10 +102,13 @@ describe("rolling reload", () => {
 
   it("a second reload while one runs is refused, not queued behind it", async () => {
     const app = await startApp([]);
-    app.deploy({ version: "v2", startDelayMs: 1500 });
+    // The first reload's new worker does not listen until the second reload has been answered.
+    const held = gate();
+    app.deploy({ version: "v2", startGate: held.path });
     const first = app.cli(["reload", app.name]);
     await waitFor(() => /reloading 2 workers/.test(app.corral.output), "the first reload to begin");
     const second = await app.cli(["reload", app.name]);
+    held.open();
     assert.equal(second.code, 1);
     assert.match(second.stderr, /already in progress/);
     assert.equal((await first).code, 0);
