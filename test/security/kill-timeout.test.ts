@@ -25,7 +25,9 @@ async function inFlight(socket: string): Promise<void> {
 
 test("a reload or shutdown that SIGKILLs a worker with requests in flight says so; reload exits 1", async () => {
   const name = "cut-off";
-  const corral = startCorral(["start", fixture("hello.cjs"), "--workers", "1", "--name", name, "--kill-timeout", "1s"]);
+  // Heartbeats every 200 ms: the test waits for one that reports the request in flight (twice), not for
+  // the default 1 s interval.
+  const corral = startCorral(["start", fixture("hello.cjs"), "--workers", "1", "--name", name, "--kill-timeout", "1s", "--heartbeat-interval", "200ms"]);
   try {
     const port = await corral.ready(1);
     const socket = controlPath(corral.home, name);
