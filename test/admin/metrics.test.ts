@@ -20,6 +20,9 @@ function samples(text: string, name: string, labels: Record<string, string> = {}
 }
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
 
+/** The per-worker series come with heartbeats, which these tests wait for: 200 ms apart, not the default 1 s. */
+const FAST_HEARTBEATS = ["--heartbeat-interval", "200ms"];
+
 async function scrape(port: number): Promise<string> {
   const reply = await request(port, "/metrics");
   assert.equal(reply.status, 200, reply.body);
@@ -35,7 +38,7 @@ function promtool(path: string, text: string): { code: number | null; output: st
 test("promtool accepts /metrics: corral's series and the app's own", async (t) => {
   const tool = requireTool(t, "promtool");
   if (!tool) return;
-  const { corral, appPort, adminPort } = await startWithAdmin(fixture("prom-app.cjs"), { workers: 2, name: "promtool" });
+  const { corral, appPort, adminPort } = await startWithAdmin(fixture("prom-app.cjs"), { workers: 2, name: "promtool", args: FAST_HEARTBEATS });
   for (let i = 0; i < 10; i++) await request(appPort, "/hit");
   const text = await waitFor(async () => {
     const body = await scrape(adminPort);
@@ -80,7 +83,7 @@ test("with prom-client's default metrics, promtool only lints prom-client's own 
 });
 
 test("an app's prom-client counter incremented N times across workers reads N, and keeps N when a worker dies", async () => {
-  const { corral, appPort, adminPort, url } = await startWithAdmin(fixture("prom-app.cjs"), { workers: 2, name: "promsum" });
+  const { corral, appPort, adminPort, url } = await startWithAdmin(fixture("prom-app.cjs"), { workers: 2, name: "promsum", args: FAST_HEARTBEATS });
   const N = 40;
   const servedBy = new Set<number>();
   for (let i = 0; i < N; i++) servedBy.add(JSON.parse((await request(appPort, "/hit")).body).worker);
@@ -149,7 +152,7 @@ test("a worker that cannot answer does not stall /metrics: its last figures are 
 });
 
 test("requests, in-flight and latency are measured per worker without any change to the app", async () => {
-  const { corral, appPort, adminPort } = await startWithAdmin(fixture("hello.cjs"), { workers: 2, name: "perrequest" });
+  const { corral, appPort, adminPort } = await startWithAdmin(fixture("hello.cjs"), { workers: 2, name: "perrequest", args: FAST_HEARTBEATS });
   // At least 1.2 s (over the 1 s bucket below), and in flight until the test has seen it there.
   const held = gate();
   const slow = request(appPort, `/slow?ms=1200&${held.query}`, { timeout: 60_000 });
