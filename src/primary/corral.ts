@@ -8,7 +8,8 @@
  * a worker's messages do, `worker-messages.ts`. Refilling a slot after a crash,
  * or giving up on it, is `restarts.ts`; replacing a hung, bloated, sick or
  * recycled worker, `replacements.ts`; a reload's round of replacements,
- * `rolling-reload.ts`. What is left here is the supervisor's
+ * `rolling-reload.ts`, and re-reading the configuration for it, `config-reload.ts`.
+ * What is left here is the supervisor's
  * lifecycle (idle → starting → running → stopping → stopped), the lock that
  * makes reload, scale and replacements take turns, and the wiring.
  */
@@ -44,7 +45,7 @@ import { MetricsGatherer, type AppMetricsRound } from "./metrics-gather.js";
 import { setupWorkers, spawnWorker, type SpawnHooks } from "./spawn.js";
 import { WorkerTalk } from "./talk.js";
 import { checkNodeInternals, nodeInternalMissing } from "./node-internals.js";
-import { optionChanges } from "../config/reconfigure.js";
+import { reloadWithConfiguration } from "./config-reload.js";
 import { CronReload } from "./cron-reload.js";
 
 type Lifecycle = "idle" | "starting" | "running" | "stopping" | "stopped";
@@ -181,7 +182,7 @@ export class Corral extends EventEmitter {
     if (osWarning) this.log("warn", osWarning);
     for (let id = 1; id <= o.workers; id++) this.addSlot(id);
     this.replacements.start();
-    if (o.restartCron) this.cronReload = new CronReload(o.restartCron, { reload: () => this.reload("cron"), log: (level, message) => this.log(level, message) });
+    this.restartCron(o.restartCron);
     await untilSettled(this, [...this.slots.values()], this.slots);
     if (this.lifecycle === "starting") this.lifecycle = "running";
   }
@@ -191,56 +192,31 @@ export class Corral extends EventEmitter {
   }
 
   /**
-   * Rolling reload. With a configSource the configuration is read again first: a file that does not
-   * validate, or a change that needs a new primary (optionChanges), throws before anything changed;
-   * otherwise the new options apply to the new workers, and a failed reload puts the old ones back.
+   * Rolling reload. With a configSource the configuration is read again first (config-reload.ts): a
+   * file that does not validate, or a change that needs a new primary, throws before anything changed.
    */
   async reload(cause: ReloadCause = "operator"): Promise<{ ms: number; changed?: string[] }> {
-    if (!this.configSource || this.busy || this.lifecycle !== "running") return this.rollingReload(cause);
-    const before = this.current;
-    let after: ResolvedOptions;
-    let applied: string[];
-    try {
-      after = await this.configSource(before);
-      // The file was read in a child process: another reload, a scale or a stop may have taken the lock
-      // meanwhile. Refused as the lock refuses it (busy, stopping) before these options replace theirs:
-      // a failed reload puts back `before`, which would undo the other reload's options.
-      if (this.busy || this.lifecycle !== "running") return await this.rollingReload(cause);
-      const changes = optionChanges(before, after);
-      if (changes.refused.length > 0) {
-        throw new CorralError("CORRAL_ERR_BAD_OPTION", `reload refused: ${changes.refused.join(", ")} changed, which needs a restart of corral (or corral upgrade); nothing changed`);
-      }
-      applied = changes.applied;
-    } catch (error) {
-      this.log("error", `reload: ${(error as Error).message} (the workers keep running as they are)`);
-      throw error;
-    }
-    if (applied.length > 0) this.log("info", `configuration changed: ${applied.join("; ")}`);
-    this.applyOptions(after);
-    let result: { ms: number };
-    try {
-      result = await this.rollingReload(cause);
-    } catch (error) {
-      this.applyOptions(before);
-      throw error;
-    }
-    if (after.workers !== before.workers) await this.scale(after.workers);
-    return { ...result, changed: applied };
+    const lockFree = (): boolean => !this.busy && this.lifecycle === "running";
+    if (!this.configSource || !lockFree()) return this.rollingReload(cause);
+    return reloadWithConfiguration({
+      source: this.configSource,
+      identity: this.identity,
+      replacements: this.replacements,
+      acceptors: this.acceptors,
+      options: () => this.current,
+      setOptions: (next) => { this.current = next; },
+      restartCron: (expression) => this.restartCron(expression),
+      lockFree,
+      rollingReload: () => this.rollingReload(cause),
+      scale: (workers) => this.scale(workers),
+      log: (level, message) => this.log(level, message),
+    });
   }
 
-  /** The options new workers and the health checks use from now on. */
-  private applyOptions(next: ResolvedOptions): void {
-    if (next === this.current) return;
-    const before = this.current;
-    const cronChanged = next.restartCron !== before.restartCron;
-    this.current = next;
-    setupWorkers(next, this.identity);
-    this.replacements.reconfigured(before, next);
-    this.acceptors.setStrategy(next.balance);
-    if (cronChanged) {
-      this.cronReload?.stop();
-      this.cronReload = next.restartCron ? new CronReload(next.restartCron, { reload: () => this.reload("cron"), log: (level, message) => this.log(level, message) }) : null;
-    }
+  /** --restart-cron's timer, stopped and started again with `expression` (none for null). */
+  private restartCron(expression: string | null): void {
+    this.cronReload?.stop();
+    this.cronReload = expression ? new CronReload(expression, { reload: () => this.reload("cron"), log: (level, message) => this.log(level, message) }) : null;
   }
 
   /** Each slot gets a new, ready worker before its old one drains (rolling-reload.ts). */
