@@ -76,6 +76,9 @@ test("least-connections after a reload from round-robin counts the closes the ol
   const spread = countBy(first, (h) => h.worker);
   const emptied = [...spread].find(([, n]) => n === 3)?.[0];
   assert.ok(emptied !== undefined && spread.size === 2, `round-robin spreads 3 and 2: ${[...spread]}`);
+  // Its heartbeats must have seen the 3 before the 0 proves the closes: a heartbeat from before the
+  // connections opened also says 0, and the primary would still count 3 (the test then failed under load).
+  await waitForConnections(name, corral.home, emptied, 3);
   for (const h of first.filter((h) => h.worker === emptied)) h.socket.destroy();
   await waitForConnections(name, corral.home, emptied, 0);
 
