@@ -5,13 +5,13 @@
  * `Acceptors`; one worker's record and state machine in `ManagedWorker`; a
  * slot (a place for one worker that outlives its processes) in `slot.ts`.
  * Forking and wiring one worker is `spawn.ts`, its orderly end `drain.ts`; what
- * a worker's messages do, `worker-messages.ts`. Refilling a slot after a crash,
- * or giving up on it, is `restarts.ts`; replacing a hung, bloated, sick or
- * recycled worker, `replacements.ts`; a reload's round of replacements,
- * `rolling-reload.ts`, and re-reading the configuration for it, `config-reload.ts`.
- * What is left here is the supervisor's
- * lifecycle (idle → starting → running → stopping → stopped), the lock that
- * makes reload, scale and replacements take turns, and the wiring.
+ * a worker's messages do, `worker-messages.ts`; what its exit says,
+ * `exit-report.ts`. Refilling a slot after a crash, or giving up on it, is
+ * `restarts.ts`; replacing a hung, bloated, sick or recycled worker,
+ * `replacements.ts`; a reload's round of replacements, `rolling-reload.ts`, and
+ * re-reading the configuration for it, `config-reload.ts`. What is left here is
+ * the supervisor's lifecycle (idle → starting → running → stopping → stopped),
+ * the lock that makes reload, scale and replacements take turns, and the wiring.
  */
 import { EventEmitter } from "node:events";
 import { basename } from "node:path";
@@ -19,11 +19,10 @@ import { MAX_WORKERS, resolveWorkerCount, usableCpus } from "../config/cpus.js";
 import { sourceName } from "../config/keys.js";
 import { isResolvedOptions, resolveOptions } from "../config/resolve.js";
 import type { CorralOptions, ResolvedOptions } from "../config/types.js";
-import { drainTrouble } from "../drain-exit.js";
-import { CorralError, WorkerFailedError, badOption } from "../errors.js";
+import { CorralError, badOption } from "../errors.js";
 import type { CorralEvents, ReloadCause, SupervisorSnapshot } from "../status.js";
 import { Acceptors } from "./acceptors.js";
-import { crashReport } from "./crash-report.js";
+import { reportExit } from "./exit-report.js";
 import { Diagnostics } from "./diagnostics/diagnostics.js";
 import { runsAsRoot } from "./diagnostics/inspect.js";
 import { cutOffError, drainWorker } from "./drain.js";
@@ -481,23 +480,7 @@ export class Corral extends EventEmitter {
     this.acceptors.detach(worker);
     this.talk.exited(worker);
     this.appMetrics.exited(worker);
-    const how = signal ? `signal ${signal}` : `code ${code}`;
-    const report = crashReport(worker.stderrTail);
-    if (wasStarting) {
-      const why = worker.killReason ?? `exited with ${how} before it was ready`;
-      worker.failReady(new WorkerFailedError(`worker ${worker.slotId} (pid ${worker.pid}) ${why}`, report));
-    }
-    const expected = worker.expectedExit;
-    this.emitEvent("worker-exit", { id: worker.slotId, pid: worker.pid, code, signal, expected });
-    // A kill reason carries its own limit ("did not become ready within 2000 ms"): an uptime next to
-    // it ("after 2007 ms") read as a contradiction, so the uptime is given only for exits of the app's own.
-    if (!expected) {
-      this.log("warn", `worker ${worker.slotId} (pid ${worker.pid}) ${worker.killReason ?? `exited with ${how} after ${uptimeMs} ms`}`);
-    } else if (worker.readyAt > 0) {
-      // A worker drained while still booting may end by the SIGTERM drain.ts sent it: nothing to report.
-      const trouble = drainTrouble(code, signal);
-      if (trouble) this.log("warn", `worker ${worker.slotId} (pid ${worker.pid}) ${trouble}`);
-    }
+    const end = reportExit(worker, code, signal, { uptimeMs, wasStarting }, { emit: this.emitEvent.bind(this), log: (level, message) => this.log(level, message) });
 
     const slot = this.slots.get(worker.slotId);
     if (!slot || slot.worker !== worker) return; // a replaced or drained worker: nothing to refill
@@ -507,7 +490,7 @@ export class Corral extends EventEmitter {
       return;
     }
     if (this.shuttingDown) return;
-    this.restarts.exited(slot, worker, { uptimeMs, wasStarting, report });
+    this.restarts.exited(slot, worker, end);
   }
 
   /**
