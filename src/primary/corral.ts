@@ -9,17 +9,17 @@
  * `exit-report.ts`. Refilling a slot after a crash, or giving up on it, is
  * `restarts.ts`; replacing a hung, bloated, sick or recycled worker,
  * `replacements.ts`; a reload's round of replacements, `rolling-reload.ts`, and
- * re-reading the configuration for it, `config-reload.ts`. What is left here is
- * the supervisor's lifecycle (idle → starting → running → stopping → stopped),
- * the lock that makes reload, scale and replacements take turns, and the wiring.
+ * re-reading the configuration for it, `config-reload.ts`; adding and retiring
+ * slots, `scaling.ts`. What is left here is the supervisor's lifecycle (idle →
+ * starting → running → stopping → stopped), the lock that makes reload, scale
+ * and replacements take turns, and the wiring.
  */
 import { EventEmitter } from "node:events";
 import { basename } from "node:path";
-import { MAX_WORKERS, resolveWorkerCount, usableCpus } from "../config/cpus.js";
 import { sourceName } from "../config/keys.js";
 import { isResolvedOptions, resolveOptions } from "../config/resolve.js";
 import type { CorralOptions, ResolvedOptions } from "../config/types.js";
-import { CorralError, badOption } from "../errors.js";
+import { CorralError } from "../errors.js";
 import type { CorralEvents, ReloadCause, SupervisorSnapshot } from "../status.js";
 import { Acceptors } from "./acceptors.js";
 import { reportExit } from "./exit-report.js";
@@ -36,8 +36,9 @@ import { Output } from "./output.js";
 import { Replacements } from "./replacements.js";
 import { Restarts } from "./restarts.js";
 import { replaceAll } from "./rolling-reload.js";
+import { scaleTo, workerCount } from "./scaling.js";
 import { untilSettled } from "./settle.js";
-import { activeSlots, clearSlotTimer, countReady, newSlot, surplusSlots, type Slot } from "./slot.js";
+import { activeSlots, clearSlotTimer, countReady, newSlot, type Slot } from "./slot.js";
 import { buildSnapshot } from "./snapshot.js";
 import { SlotCounters } from "./slot-counters.js";
 import { MetricsGatherer, type AppMetricsRound } from "./metrics-gather.js";
@@ -241,27 +242,17 @@ export class Corral extends EventEmitter {
     return { ms };
   }
 
-  /** Adds ready workers or drains surplus ones (the ones not serving first, then the highest slot ids). */
-  /** `requested` as --workers takes it: N, "max" (the CPUs this supervisor may use) or -1 (one less). */
+  /** Adds ready workers or drains surplus ones (scaling.ts); `requested` as --workers takes it: N, "max" or -1. */
   async scale(requested: number | "max"): Promise<void> {
-    if (requested !== "max" && requested !== -1 && (!Number.isSafeInteger(requested) || requested < 1 || requested > MAX_WORKERS)) {
-      throw badOption("workers", requested, `an integer from 1 to ${MAX_WORKERS}, "max" or -1`);
-    }
-    const count = resolveWorkerCount(requested, usableCpus);
-    return this.exclusive("scale", async () => {
-      const slots = activeSlots(this.slots);
-      const from = slots.length;
-      if (count > from) {
-        let next = Math.max(0, ...this.slots.keys()) + 1;
-        const added: Slot[] = [];
-        for (let i = from; i < count; i++) added.push(this.addSlot(next++));
-        await untilSettled(this, added, this.slots);
-      } else {
-        await Promise.all(surplusSlots(slots, count).map((slot) => this.retire(slot)));
-      }
-      this.emitEvent("scale", { from, to: count });
-      this.log("info", `scaled from ${from} to ${count} worker${count === 1 ? "" : "s"}`);
-    });
+    const count = workerCount(requested);
+    return this.exclusive("scale", () => scaleTo(count, {
+      slots: this.slots,
+      addSlot: (id) => this.addSlot(id),
+      retire: (slot) => this.retire(slot),
+      settled: (added) => untilSettled(this, added, this.slots),
+      emit: this.emitEvent.bind(this),
+      log: (level, message) => this.log(level, message),
+    }));
   }
 
   /** Graceful shutdown: stop accepting, drain every worker within --kill-timeout. */
