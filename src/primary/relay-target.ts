@@ -56,10 +56,17 @@ export function deliver(worker: ManagedWorker, message: object, chars: number): 
   pending.count++;
   pending.chars += chars;
   // node calls back once the write completed, or failed (a send racing the worker's death: its exit is reported anyway).
-  worker.worker.process.send(message, undefined, undefined, () => {
+  try {
+    worker.worker.process.send(message, undefined, undefined, () => {
+      pending.count--;
+      pending.chars -= chars;
+    });
+  } catch (error) {
+    // node's serialisation threw (socketio-relay.ts says when): nothing was queued, so nothing to count.
     pending.count--;
     pending.chars -= chars;
-  });
+    throw error;
+  }
 }
 
 /** libuv's write queue for the IPC pipe, under node's private kChannelHandle symbol (0 if not found). */

@@ -58,7 +58,15 @@ export class SocketIoRelay {
   /** Listens to the worker's plain `process.send` messages (the adapter's channel). */
   attach(worker: ManagedWorker): void {
     worker.worker.on("message", (message: unknown) => {
-      if ((message as { source?: unknown } | null)?.source === SOURCE) this.fromWorker(worker, message as Record<string, unknown>);
+      if ((message as { source?: unknown } | null)?.source !== SOURCE) return;
+      try {
+        this.fromWorker(worker, message as Record<string, unknown>);
+      } catch {
+        // JSON.stringify (ours, or node's in send) throws on a message nested deeper than it can go,
+        // which V8's JSON.parse read without complaint: written raw to the pipe, not by the adapter.
+        // Thrown here, it would be an uncaught exception in the primary.
+        this.dropped("size");
+      }
     });
   }
 
