@@ -227,10 +227,15 @@ function fileEnv(files: readonly string[], option: string, shellEnv: NodeJS.Proc
   return vars;
 }
 
-/** --user/--group as numbers, looked up now so an unknown user exits 2 before anything is opened. */
+/**
+ * --user/--group as numbers, looked up now so an unknown user exits 2 before anything is opened.
+ * A reload (`current` set) keeps the running uid/gid and looks nothing up: the lookup may run getent
+ * synchronously for seconds inside the serving primary, and a changed user or group is refused by
+ * config/reconfigure.ts anyway (the workers' identity needs a new primary).
+ */
 function workerIdentity(user: string | null, group: string | null, context: ResolveContext, from: (key: OptionKey) => string): WorkerIdentity {
   const { current } = context;
-  if (current !== undefined && current.user === user && current.group === group) return current.workerIdentity;
+  if (current !== undefined) return current.workerIdentity;
   const names = { user: from("user"), group: from("group") };
   return Object.freeze(resolveWorkerIdentity(user, group, context.identitySources, names));
 }
