@@ -14,11 +14,12 @@
 // Nothing else may run on the machine meanwhile: the figures are only as quiet as it is.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { freePort } from "./lib/free-port.mjs";
+import { median } from "./lib/report.mjs";
 import { cpuMsOf, start } from "./lib/contenders.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -55,20 +56,6 @@ function orderOf(round) {
   return Math.floor(round / CONTENDERS.length) % 2 === 0 ? rotated : rotated.reverse();
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 /** Every pid in a process group (the primary's): the supervisor and its worker. */
 function groupPids(pgid) {

@@ -14,11 +14,11 @@
 // neither a process's luck (JIT, placement) nor its position in the round favours anyone.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { freePort } from "./lib/free-port.mjs";
 import { CONTENDERS, cpuMsOf, start } from "./lib/contenders.mjs";
 import { markdown, summarize, svg } from "./lib/report.mjs";
 import { WORKLOADS, keepAliveTool, measure } from "./lib/workloads.mjs";
@@ -66,16 +66,6 @@ if (contenders.some((c) => c.kind === "corral") && !existsSync(join(root, "dist/
 function fail(message) {
   console.error(`bench: ${message}`);
   process.exit(2);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 /** CPU cost of one /cpu request on this machine, measured with the contenders' Node. */
