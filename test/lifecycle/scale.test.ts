@@ -51,11 +51,15 @@ describe("scale", () => {
       await waitFor(async () => (await controlStatus(app.socket)).workers.every((w) => (w.stats?.inflight ?? 0) > 0), "a slow request on every worker", 15_000, 100);
 
       const scaling = app.cli(["scale", app.name, "1"]);
+      // A hand-off sent to a worker just before it was retired is still its own: the worker accepts it
+      // and counts it when it acknowledges, which may come after the status that first says
+      // "draining". Count from once those are settled (a retired worker is no candidate, so its
+      // pending hand-offs can only fall to 0).
       const draining = await waitFor(async () => {
         const workers = (await controlStatus(app.socket)).workers;
         const retired = workers.filter((w) => w.slotState === "retired");
-        return retired.length === 3 && retired.every((w) => w.state === "draining") ? workers : null;
-      }, "three workers draining", 15_000, 50);
+        return retired.length === 3 && retired.every((w) => w.state === "draining" && w.pendingHandoffs === 0) ? workers : null;
+      }, "three workers draining, with no hand-off outstanding", 15_000, 50);
       const keeper = draining.find((w) => w.slotState === "running")!;
       const handoffsBefore = new Map(draining.map((w) => [w.pid, w.handoffs]));
 
