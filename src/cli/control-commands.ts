@@ -137,8 +137,10 @@ async function stillRunning(name: string, pid: number): Promise<boolean> {
     return true;
   } catch (error) {
     if (error instanceof CorralError && error.code === "CORRAL_ERR_NOT_RUNNING") return false;
-    // Our look was cut off by the supervisor closing its socket: the next one finds it gone.
-    if ((error as Error).cause instanceof Error && ((error as Error).cause as NodeJS.ErrnoException).code === "ECONNRESET") return true;
+    // Our look was cut off by the supervisor closing its socket (a reset while reading, or EPIPE while
+    // still writing the request): the next one finds it gone.
+    const code = (error as Error).cause instanceof Error ? ((error as Error).cause as NodeJS.ErrnoException).code : undefined;
+    if (code === "ECONNRESET" || code === "EPIPE") return true;
     throw error;
   }
 }
