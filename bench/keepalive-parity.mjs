@@ -81,9 +81,7 @@ function wrk(port, seconds) {
 async function measureOnce(entry, node) {
   const port = await freePort();
   const env = { ...process.env, ...(entry.id === "corral" ? extraEnv : {}) };
-  const saved = process.env;
-  process.env = env; // start() copies process.env for the contender
-  const running = await start(entry.contender, { root, node, port, workers: 1, corralMain: values.corral }).finally(() => (process.env = saved));
+  const running = await start(entry.contender, { root, node, port, workers: 1, corralMain: values.corral, env });
   try {
     // The worker is whichever process of the group is not the primary.
     const pids = groupPids(running.primaryPid);

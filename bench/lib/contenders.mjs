@@ -19,9 +19,9 @@ export const CONTENDERS = [
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts a contender; resolves to { primaryPid, stop() } once `workers` processes answer. */
-export async function start(contender, { root, node, port, workers, corralMain = join(root, "dist/cli/main.js") }) {
+export async function start(contender, { root, node, port, workers, corralMain = join(root, "dist/cli/main.js"), env: baseEnv = process.env }) {
   const app = join(root, "bench/apps/app.cjs");
-  const env = { ...process.env, PORT: String(port), WORKERS: String(workers) };
+  const env = { ...baseEnv, PORT: String(port), WORKERS: String(workers) };
   let child = null;
   let home = null;
   let primaryPid;
